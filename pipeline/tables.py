@@ -426,6 +426,7 @@ RAW_DOCUMENTS = Table(
         _source_file(),
         Column("sha256", STRING, nullable=False),
         Column("bytes", INTEGER, nullable=False),
+        Column("modified_ns", INTEGER, "file modification time when staged, to skip rehashing unchanged files"),
         Column("content", BINARY),
         Column("staged_at", TIMESTAMP),
         Column("staged_run_id", STRING),

@@ -1,0 +1,49 @@
+"""Metadata every table asset reports, so the UI shows what each table holds."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from pipeline.preview import markdown_preview
+from pipeline.tables import TABLES_BY_NAME
+from pipeline.warehouse import row_count, schema_of
+
+_PREVIEW_ROWS = 5
+
+
+def column_schema(table_name: str) -> dg.TableSchema:
+    table = TABLES_BY_NAME[table_name]
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c.name, str(c.type), description=c.description or None)
+            for c in table.columns
+        ]
+    )
+
+
+def table_metadata(conn: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, dg.MetadataValue]:
+    """Row count, column schema and a preview of the first rows, read from the warehouse."""
+    total = row_count(conn, table_name)
+    head = conn.sql(f'SELECT * FROM "{table_name}" ORDER BY ALL LIMIT {_PREVIEW_ROWS}').to_arrow_table()
+    preview = markdown_preview(head.cast(schema_of(table_name)), limit=_PREVIEW_ROWS)
+    if total > _PREVIEW_ROWS:
+        preview += f"\n\n_{_PREVIEW_ROWS} of {total} rows_"
+    return {
+        "dagster/row_count": dg.MetadataValue.int(total),
+        "dagster/column_schema": dg.MetadataValue.table_schema(column_schema(table_name)),
+        "preview": dg.MetadataValue.md(preview),
+    }
+
+
+def table_spec(table_name: str, group_name: str, deps: list[str] | None = None) -> dg.AssetSpec:
+    """An AssetSpec for a declared table, described from its declaration."""
+    table = TABLES_BY_NAME[table_name]
+    return dg.AssetSpec(
+        table_name,
+        group_name=group_name,
+        description=table.description,
+        kinds={"duckdb"},
+        deps=deps or [],
+        metadata={"dagster/column_schema": column_schema(table_name)},
+    )

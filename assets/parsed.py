@@ -1,0 +1,77 @@
+"""Parsing: documents into per-document rows, then merged into one row set per trial."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.metadata import table_metadata, table_spec
+from pipeline.incremental import parse_changed_documents
+from pipeline.merge import rebuild_merged_tables
+from pipeline.resources import WarehouseResource
+from pipeline.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
+
+PARSED_GROUP = "parsed"
+
+DOCUMENT_RECORDS = dg.AssetSpec(
+    "document_records",
+    group_name=PARSED_GROUP,
+    description="Each document's rows as read (parsed_studies, parsed_sites, ... and the "
+    "findings raised while reading), before documents about one trial are merged.",
+    kinds={"duckdb"},
+    deps=["raw_documents"],
+)
+
+
+@dg.multi_asset(
+    specs=[
+        table_spec("documents", PARSED_GROUP, deps=["raw_documents"]),
+        table_spec("evidence", PARSED_GROUP, deps=["raw_documents"]),
+        table_spec("evidence_findings", PARSED_GROUP, deps=["raw_documents"]),
+        DOCUMENT_RECORDS,
+    ],
+    pool="duckdb",
+)
+def parsed_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Parse every staged document that is new, changed, or read by older code."""
+    with warehouse.get_connection() as conn:
+        summary = parse_changed_documents(conn, context.run_id)
+        for source_file, reason in summary.quarantined.items():
+            context.log.warning(f"QUARANTINED {source_file}: {reason}")
+        context.log.info(
+            f"parsed {len(summary.parsed)}, quarantined {len(summary.quarantined)}, "
+            f"removed {len(summary.removed)} document(s); formats {dict(summary.formats)}"
+        )
+        for name in ("documents", "evidence", "evidence_findings"):
+            yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(conn, name))
+    yield dg.MaterializeResult(
+        asset_key="document_records",
+        metadata={
+            "parsed": len(summary.parsed),
+            "quarantined": dg.MetadataValue.json(summary.quarantined),
+            "removed": dg.MetadataValue.json(summary.removed),
+            "formats": dg.MetadataValue.json(dict(summary.formats)),
+        },
+    )
+
+
+MERGED_TABLES = ["study_sources", "studies", *(t.name for t in TRIAL_CHILD_TABLES)]
+
+
+@dg.multi_asset(
+    specs=[table_spec(name, PARSED_GROUP, deps=["document_records", "documents"]) for name in MERGED_TABLES]
+    + [table_spec(EVIDENCE_TRIAL_LINKS.name, PARSED_GROUP, deps=["evidence", "studies"])],
+    pool="duckdb",
+)
+def trial_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """One row set per trial, each trial's fields from its most recently updated document."""
+    with warehouse.get_connection() as conn:
+        conn.begin()
+        try:
+            counts = rebuild_merged_tables(conn)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        context.log.info(f"rebuilt trial tables: {counts}")
+        for name in [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name]:
+            yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(conn, name))

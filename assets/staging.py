@@ -1,0 +1,41 @@
+"""Staging: every source file's bytes, hash and size, before anything is parsed."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipeline.resources import TrialFolders, WarehouseResource
+from pipeline.staging import stage_source_dir
+from pipeline.warehouse import ensure_tables, row_count
+
+
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    pool="duckdb",
+    description="Every regular, non-hidden file under the source directory as received "
+    "(bytes, sha256, size), so any document can be reparsed without its file.",
+)
+def raw_documents(
+    context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.get_connection() as conn:
+        created = ensure_tables(conn)
+        if created:
+            context.log.info(f"created or migrated tables: {', '.join(created)}")
+        summary = stage_source_dir(conn, trial_folders.source_path, context.run_id)
+        total = row_count(conn, "raw_documents")
+    context.log.info(
+        f"staged {trial_folders.source_path}: {len(summary.added)} new, {len(summary.changed)} changed, "
+        f"{len(summary.removed)} removed, {summary.unchanged} unchanged"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": total,
+            "source_dir": str(trial_folders.source_path),
+            "new": len(summary.added),
+            "changed": len(summary.changed),
+            "removed": dg.MetadataValue.json(summary.removed),
+            "unchanged": summary.unchanged,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Dagster asset checks made from the tables' pandera models."""

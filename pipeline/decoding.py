@@ -1,0 +1,67 @@
+"""Bytes of a source file into text, or a reason a person understands why not.
+
+Analysts save pages from browsers and portals: UTF-8 with or without a
+byte-order mark, UTF-16 from some Windows tools, Latin-1 from old mirrors,
+CRLF line endings. Each is read; a file that is no text at all is refused
+with a reason instead of being parsed into nonsense.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SNIFF_BYTES = 8192
+# Text files hold few control characters besides tab, newline and carriage return.
+_CONTROL = set(range(0, 9)) | {11, 12} | set(range(14, 32)) | {127}
+_MAX_CONTROL_SHARE = 0.05
+
+
+class UnreadableDocument(ValueError):
+    """The file is not text that any layout could be read from."""
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:_SNIFF_BYTES]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte in _CONTROL)
+    return controls / max(len(head), 1) > _MAX_CONTROL_SHARE
+
+
+def decode_document(data: bytes) -> DecodedText:
+    """Text of a document with line endings made uniform; raises UnreadableDocument."""
+    if not data:
+        raise UnreadableDocument("empty file (0 bytes): nothing to parse")
+    if not data.strip():
+        raise UnreadableDocument("file holds only white space: nothing to parse")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise UnreadableDocument(f"starts with a {encoding} byte-order mark but is not {encoding}: {error.reason}") from None
+            return DecodedText(_uniform_newlines(text), encoding)
+    if _looks_binary(data):
+        raise UnreadableDocument("binary file (NUL or control bytes): not a text document")
+    try:
+        return DecodedText(_uniform_newlines(data.decode("utf-8")), "utf-8")
+    except UnicodeDecodeError:
+        return DecodedText(_uniform_newlines(data.decode("cp1252", errors="replace")), "cp1252")
+
+
+def _uniform_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

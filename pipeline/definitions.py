@@ -1,0 +1,35 @@
+"""The one place that assembles trialflow's Dagster Definitions."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.parsed import parsed_documents, trial_tables
+from assets.published import published_parquet
+from assets.quality import quality_findings
+from assets.staging import raw_documents
+from pipeline.resources import TrialFolders, WarehouseResource
+from pipeline.settings import TrialSettings
+
+
+def build_definitions(settings: TrialSettings) -> dg.Definitions:
+    """Definitions reading `settings.source_dir` and writing the warehouse and Parquet.
+
+    Runs execute in process: DuckDB takes one writer at a time, and every
+    asset here writes the same warehouse file.
+    """
+    return dg.Definitions(
+        assets=[raw_documents, parsed_documents, trial_tables, quality_findings, published_parquet],
+        resources={
+            "trial_folders": TrialFolders(
+                source_dir=str(settings.source_dir), publish_dir=str(settings.publish_dir)
+            ),
+            "warehouse": WarehouseResource(database=str(settings.warehouse)),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(TrialSettings.from_environment())

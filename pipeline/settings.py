@@ -1,0 +1,41 @@
+"""Where trialflow reads and writes, from the contract's environment variables.
+
+Read when Definitions are built (at code-location load), never at import, so
+tests can point a pipeline at temporary folders without reloading modules.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+SOURCE_DIR_VARIABLE = "TRIALS_SOURCE_DIR"
+WAREHOUSE_VARIABLE = "TRIALS_WAREHOUSE"
+PUBLISH_DIR_VARIABLE = "TRIALS_PUBLISH_DIR"
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    source_dir: Path
+    warehouse: Path
+    publish_dir: Path
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "TrialSettings":
+        """The contract's variables, each defaulting to its place in the project."""
+        environ = os.environ if environ is None else environ
+
+        def resolve(variable: str, default: str) -> Path:
+            value = environ.get(variable) or default
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else (PROJECT_ROOT / path)
+
+        return cls(
+            source_dir=resolve(SOURCE_DIR_VARIABLE, "seeds"),
+            warehouse=resolve(WAREHOUSE_VARIABLE, "data/warehouse.duckdb"),
+            publish_dir=resolve(PUBLISH_DIR_VARIABLE, "data/published"),
+        )

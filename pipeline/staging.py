@@ -1,0 +1,149 @@
+"""Finding the source files and reading them as received.
+
+Raw first, parse second: every file's bytes are kept in the warehouse before
+any table is built, so reparsing never needs the source folder again and a
+file that later disappears is still on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipeline.warehouse import delete_where_in, insert_arrow, rows_to_arrow
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A regular file in the source directory and its cheap fingerprint."""
+
+    source_file: str  # POSIX path relative to the source directory
+    path: Path
+    size: int
+    modified_ns: int
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    source_file: str
+    sha256: str
+    size: int
+    modified_ns: int
+    content: bytes
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def scan_source_dir(root: Path) -> list[SourceFile]:
+    """Every regular, non-hidden file under `root`, sorted by relative path.
+
+    Links are not followed: a link could lead outside the folder the user
+    chose, and what is read must stay inside it.
+    """
+    root = root.resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"source directory {root} does not exist or is not a directory")
+    found: list[SourceFile] = []
+    for directory, subdirectories, files in os.walk(root, followlinks=False):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(directory) / name
+            relative = path.relative_to(root)
+            if _is_hidden(relative) or path.is_symlink():
+                continue
+            stat = path.stat()
+            found.append(SourceFile(relative.as_posix(), path, stat.st_size, stat.st_mtime_ns))
+    return sorted(found, key=lambda f: f.source_file)
+
+
+def read_source_file(source: SourceFile) -> StagedFile:
+    """The file's bytes and their sha256."""
+    content = source.path.read_bytes()
+    return StagedFile(
+        source_file=source.source_file,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        modified_ns=source.modified_ns,
+        content=content,
+    )
+
+
+@dataclass(frozen=True)
+class StagingSummary:
+    """What a staging pass found, by file."""
+
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+
+    @property
+    def total_seen(self) -> int:
+        return len(self.added) + len(self.changed) + self.unchanged
+
+
+def stage_source_dir(conn: duckdb.DuckDBPyConnection, root: Path, run_id: str) -> StagingSummary:
+    """Bring `raw_documents` in line with the folder, in one transaction.
+
+    A file whose size and modification time match its staged copy is not
+    read again; any other file is read and hashed, and staged anew only when
+    its bytes changed. Files gone from the folder leave `raw_documents`.
+    """
+    sources = scan_source_dir(root)
+    known = {
+        name: (sha256, size, modified_ns)
+        for name, sha256, size, modified_ns in conn.execute(
+            "SELECT source_file, sha256, bytes, modified_ns FROM raw_documents"
+        ).fetchall()
+    }
+    staged: list[StagedFile] = []
+    added: list[str] = []
+    changed: list[str] = []
+    unchanged = 0
+    for source in sources:
+        previous = known.get(source.source_file)
+        if previous is not None and previous[1:] == (source.size, source.modified_ns):
+            unchanged += 1
+            continue
+        file = read_source_file(source)
+        if previous is None:
+            added.append(file.source_file)
+        elif previous[0] != file.sha256:
+            changed.append(file.source_file)
+        else:
+            unchanged += 1
+        staged.append(file)
+    removed = sorted(set(known) - {s.source_file for s in sources})
+
+    now = dt.datetime.now(dt.timezone.utc)
+    incoming = rows_to_arrow(
+        "raw_documents",
+        [
+            {
+                "source_file": f.source_file,
+                "sha256": f.sha256,
+                "bytes": f.size,
+                "modified_ns": f.modified_ns,
+                "content": f.content,
+                "staged_at": now,
+                "staged_run_id": run_id,
+            }
+            for f in staged
+        ],
+    )
+    conn.begin()
+    try:
+        delete_where_in(conn, "raw_documents", "source_file", [f.source_file for f in staged] + removed)
+        insert_arrow(conn, "raw_documents", incoming)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return StagingSummary(added=added, changed=changed, removed=removed, unchanged=unchanged)

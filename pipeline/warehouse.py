@@ -1,0 +1,145 @@
+"""Reading and writing the DuckDB warehouse, always in bulk, always by declared schema.
+
+Functions here take an open DuckDB connection (the Dagster assets get it from
+dagster-duckdb's resource); they never open one themselves. Table names come
+from `pipeline.tables`, never from input; values always travel as Arrow
+tables or query parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.tables import (
+    QUALITY_FINDINGS,
+    TABLES_BY_NAME,
+    TRIAL_CHILD_TABLES,
+    Table,
+    parsed_table_name,
+)
+
+# Per-document tables that the published trial tables are merged from.
+PARSED_FINDINGS = Table(
+    "parsed_findings",
+    "Findings raised while reading each document.",
+    QUALITY_FINDINGS.columns,
+)
+WAREHOUSE_TABLES: dict[str, Table] = {
+    **TABLES_BY_NAME,
+    **{
+        parsed_table_name(t): Table(parsed_table_name(t), f"{t.name} as read from each document", t.columns, t.key)
+        for t in TRIAL_CHILD_TABLES
+    },
+    PARSED_FINDINGS.name: PARSED_FINDINGS,
+}
+
+
+def schema_of(table_name: str) -> pa.Schema:
+    return WAREHOUSE_TABLES[table_name].arrow_schema()
+
+
+def rows_to_arrow(table_name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """Rows as an Arrow table of the declared schema; unknown keys are an error.
+
+    A layout that returns a column the declaration does not know is a bug to
+    see at once, not a value to drop quietly.
+    """
+    schema = schema_of(table_name)
+    known = set(schema.names)
+    for row in rows:
+        extra = set(row) - known
+        if extra:
+            raise ValueError(f"rows for {table_name} carry undeclared columns: {sorted(extra)}")
+    return pa.Table.from_pylist(list(rows), schema=schema)
+
+
+def _quoted(name: str) -> str:
+    if name not in WAREHOUSE_TABLES:
+        raise KeyError(f"{name!r} is not a declared warehouse table")
+    return f'"{name}"'
+
+
+def _declared_columns(conn: duckdb.DuckDBPyConnection, table_name: str) -> list[tuple[str, str]] | None:
+    rows = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table_name],
+    ).fetchall()
+    return [(name, kind) for name, kind in rows] or None
+
+
+def _expected_columns(conn: duckdb.DuckDBPyConnection, table_name: str) -> list[tuple[str, str]]:
+    empty = schema_of(table_name).empty_table()
+    relation = conn.from_arrow(empty)
+    return [(name, str(kind)) for name, kind in zip(relation.columns, relation.types)]
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create every declared table; recreate one whose columns changed.
+
+    Returns the tables that were (re)created. A recreated `documents` table
+    makes every stored document count as unparsed, so the next parse
+    rebuilds all derived rows with the new columns.
+    """
+    created = []
+    for name in WAREHOUSE_TABLES:
+        existing = _declared_columns(conn, name)
+        expected = _expected_columns(conn, name)
+        if existing == expected:
+            continue
+        if existing is not None:
+            conn.execute(f"DROP TABLE {_quoted(name)}")
+        empty = schema_of(name).empty_table()
+        conn.register("_declared_empty", empty)
+        conn.execute(f"CREATE TABLE {_quoted(name)} AS SELECT * FROM _declared_empty")
+        conn.unregister("_declared_empty")
+        created.append(name)
+    return created
+
+
+def insert_arrow(conn: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Table) -> None:
+    """Append an Arrow table in one statement."""
+    if rows.num_rows == 0:
+        return
+    conn.register("_incoming", rows)
+    columns = ", ".join(f'"{c}"' for c in rows.schema.names)
+    conn.execute(f"INSERT INTO {_quoted(table_name)} ({columns}) SELECT {columns} FROM _incoming")
+    conn.unregister("_incoming")
+
+
+def delete_where_in(conn: duckdb.DuckDBPyConnection, table_name: str, column: str, values: Iterable[str]) -> None:
+    """Delete the rows whose `column` is one of `values` (e.g. a document's rows)."""
+    keys = pa.table({"key": pa.array(sorted(set(values)), pa.string())})
+    if keys.num_rows == 0:
+        return
+    if column not in schema_of(table_name).names:
+        raise KeyError(f"{table_name} has no column {column!r}")
+    conn.register("_keys", keys)
+    conn.execute(f'DELETE FROM {_quoted(table_name)} WHERE "{column}" IN (SELECT key FROM _keys)')
+    conn.unregister("_keys")
+
+
+def replace_table(conn: duckdb.DuckDBPyConnection, table_name: str, select_sql: str) -> int:
+    """Replace a derived table's rows with a query's, keeping its declared types."""
+    columns = ", ".join(f'"{c}"' for c in schema_of(table_name).names)
+    conn.execute(f"DELETE FROM {_quoted(table_name)}")
+    conn.execute(f"INSERT INTO {_quoted(table_name)} ({columns}) SELECT {columns} FROM ({select_sql})")
+    return row_count(conn, table_name)
+
+
+def row_count(conn: duckdb.DuckDBPyConnection, table_name: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM {_quoted(table_name)}").fetchone()[0]
+
+
+def read_table(conn: duckdb.DuckDBPyConnection, table_name: str) -> pa.Table:
+    """A whole table as Arrow, rows in a stable order, cast to the declared schema.
+
+    Sorting by every column makes a rerun on unchanged sources produce
+    byte-identical Parquet.
+    """
+    table = conn.sql(f"SELECT * FROM {_quoted(table_name)} ORDER BY ALL").to_arrow_table()
+    return table.cast(schema_of(table_name))
