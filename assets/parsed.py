@@ -1,6 +1,5 @@
 """Parsing: documents into per-document rows, then merged into one row set per trial."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -34,7 +33,7 @@ DOCUMENT_RECORDS = dg.AssetSpec(
 def parsed_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Parse every staged document that is new, changed, or read by older code."""
     with warehouse.get_connection() as conn:
-        summary = parse_changed_documents(conn, context.run_id)
+        summary = parse_changed_documents(conn, context.run.run_id)
         for source_file, reason in summary.quarantined.items():
             context.log.warning(f"QUARANTINED {source_file}: {reason}")
         context.log.info(

@@ -1,6 +1,5 @@
 """Publishing: the contract's tables as Parquet files with a manifest."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -26,7 +25,7 @@ def published_parquet(
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
         tables = {t.name: read_table(conn, t.name) for t in CONTRACT_TABLES}
-    manifest = publish_tables(tables, trial_folders.publish_path, context.run_id)
+    manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id)
     summary = pa.Table.from_pylist(
         [{"table": e["table"], "rows": e["rows"], "sha256": e["sha256"][:12]} for e in manifest["tables"]]
     )

@@ -1,6 +1,5 @@
 """Quality: every finding about the documents and tables, in one table."""
 
-from __future__ import annotations
 
 import dagster as dg
 

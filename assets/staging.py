@@ -1,6 +1,5 @@
 """Staging: every source file's bytes, hash and size, before anything is parsed."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -23,7 +22,7 @@ def raw_documents(
         created = ensure_tables(conn)
         if created:
             context.log.info(f"created or migrated tables: {', '.join(created)}")
-        summary = stage_source_dir(conn, trial_folders.source_path, context.run_id)
+        summary = stage_source_dir(conn, trial_folders.source_path, context.run.run_id)
         total = row_count(conn, "raw_documents")
     context.log.info(
         f"staged {trial_folders.source_path}: {len(summary.added)} new, {len(summary.changed)} changed, "

@@ -74,16 +74,17 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     """Parse every staged document that needs it and swap its rows in one transaction."""
     summary = ParseSummary()
     results: list[DocumentResult] = []
-    reader = conn.execute(PENDING_SQL, [parser_version()])
-    while batch := reader.fetchmany(_BATCH_DOCUMENTS):
-        for source_file, sha256, content in batch:
-            result = parse_document(source_file, bytes(content), sha256, run_id)
-            results.append(result)
-            summary.formats[result.document["format"] or "unknown"] += 1
-            if result.status == "PARSED":
-                summary.parsed.append(source_file)
-            else:
-                summary.quarantined[source_file] = result.document["error"]
+    with conn.cursor() as reader:
+        reader.execute(PENDING_SQL, [parser_version()])
+        while batch := reader.fetchmany(_BATCH_DOCUMENTS):
+            for source_file, sha256, content in batch:
+                result = parse_document(source_file, bytes(content), sha256, run_id)
+                results.append(result)
+                summary.formats[result.document["format"] or "unknown"] += 1
+                if result.status == "PARSED":
+                    summary.parsed.append(source_file)
+                else:
+                    summary.quarantined[source_file] = result.document["error"]
     summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
 
     rows = _collect(results)

@@ -132,7 +132,7 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table_name: str, select_sql: 
 
 
 def row_count(conn: duckdb.DuckDBPyConnection, table_name: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM {_quoted(table_name)}").fetchone()[0]
+    return conn.execute(f"SELECT count(*) FROM {_quoted(table_name)}").fetchall()[0][0]
 
 
 def read_table(conn: duckdb.DuckDBPyConnection, table_name: str) -> pa.Table:

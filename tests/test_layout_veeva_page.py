@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.layouts import veeva_page
 from pipeline.study_fields import build_study_row
-from conftest import read_seed
+from tests.conftest import read_seed
 
 TITLE = (
     "A Study of Bemotuzumab Plus Chemotherapy and Anlotinib Induction Followed by Bemotuzumab, "

@@ -35,6 +35,7 @@ _CONTACT_LINE = re.compile(
     r"(?:\s+Email:\s*(?P<email>\S*))?\s*\|?$"
 )
 _TYPED_NAME = re.compile(r"^([A-Z][A-Z_ ]*[A-Z]):\s*(.+)$")
+_REGISTRATION_HEADER_CELL = re.compile(r"^Study Registration Dates$", re.IGNORECASE)
 _OUTCOME_TABLE = re.compile(r"^(Primary|Secondary|Other) Outcome Measures$", re.IGNORECASE)
 _ARMS_TABLE = re.compile(r"^Participant Group/Arm$", re.IGNORECASE)
 # A description opens with a capitalised word followed by a lower-case one
@@ -367,7 +368,7 @@ def _read_table(lines: list[str], start: int) -> tuple[_Table, int]:
 
 def _read_table_content(doc: ParsedDocument, table: _Table, ordinals: dict[str, int]) -> None:
     first = table.header[0] if table.header else ""
-    if _REGISTRATION_TABLE.match(first + " |"):
+    if _REGISTRATION_HEADER_CELL.match(first):
         _read_registration_dates(doc, table)
     elif _ARMS_TABLE.match(first):
         _read_arms(doc, table)
@@ -444,9 +445,9 @@ def _read_arm(doc: ParsedDocument, cell: str, intervention_names: list[str]) -> 
 def _without_trailing_names(text: str, names: list[str]) -> str:
     """The page repeats the arm's intervention names after its description."""
     for name in reversed(names):
-        stripped = text[: -len(name)].rstrip(" ,;") if text.endswith(name) else text
-        if stripped and (stripped != text):
-            text = stripped
+        before = text[: -len(name)] if text.endswith(name) else ""
+        if before[-1:] in {" ", ","} and before.strip(" ,;"):
+            text = before.rstrip(" ,;")
     return text
 
 

@@ -1,0 +1,45 @@
+"""Running the real Definitions on temporary folders, for the wiring tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pyarrow.parquet as pq
+
+from pipeline.definitions import build_definitions
+from pipeline.settings import TrialSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def settings_in(folder: Path, copy_seeds: bool = True) -> TrialSettings:
+    """Settings whose source folder is a copy of the seeds inside `folder`."""
+    source = folder / "sources"
+    if copy_seeds:
+        shutil.copytree(PROJECT_ROOT / "seeds", source)
+    else:
+        source.mkdir(parents=True)
+    return TrialSettings(
+        source_dir=source,
+        warehouse=folder / "data" / "warehouse.duckdb",
+        publish_dir=folder / "data" / "published",
+    )
+
+
+def materialize_all(settings: TrialSettings, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """Materialize every asset (and run every check) the Definitions hold."""
+    defs = build_definitions(settings)
+    job = defs.resolve_implicit_global_asset_job_def()
+    return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def published(settings: TrialSettings, table: str) -> list[dict]:
+    return pq.read_table(settings.publish_dir / f"{table}.parquet").to_pylist()
+
+
+def query(settings: TrialSettings, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+        return conn.execute(sql, params or []).fetchall()
