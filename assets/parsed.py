@@ -8,6 +8,7 @@ from pipeline.incremental import parse_changed_documents
 from pipeline.merge import rebuild_merged_tables
 from pipeline.resources import WarehouseResource
 from pipeline.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
+from pipeline.warehouse import transaction
 
 PARSED_GROUP = "parsed"
 
@@ -64,13 +65,8 @@ MERGED_TABLES = ["study_sources", "studies", *(t.name for t in TRIAL_CHILD_TABLE
 def trial_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """One row set per trial, each trial's fields from its most recently updated document."""
     with warehouse.get_connection() as conn:
-        conn.begin()
-        try:
+        with transaction(conn):
             counts = rebuild_merged_tables(conn)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
         context.log.info(f"rebuilt trial tables: {counts}")
         for name in [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name]:
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(conn, name))

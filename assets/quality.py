@@ -7,6 +7,7 @@ from assets.metadata import table_metadata
 from pipeline.findings import rebuild_quality_findings
 from pipeline.resources import WarehouseResource
 from pipeline.tables import QUALITY_FINDINGS
+from pipeline.warehouse import transaction
 
 
 @dg.asset(
@@ -19,12 +20,7 @@ from pipeline.tables import QUALITY_FINDINGS
 )
 def quality_findings(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
-        conn.begin()
-        try:
+        with transaction(conn):
             total = rebuild_quality_findings(conn)
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
         context.log.info(f"{total} quality finding(s)")
         return dg.MaterializeResult(metadata=table_metadata(conn, "quality_findings"))

@@ -17,7 +17,7 @@ import duckdb
 
 from pipeline.parsing import DocumentResult, parse_document, parser_version
 from pipeline.tables import TRIAL_CHILD_TABLES, parsed_table_name
-from pipeline.warehouse import PARSED_FINDINGS, delete_where_in, insert_arrow, rows_to_arrow
+from pipeline.warehouse import PARSED_FINDINGS, delete_where_in, insert_arrow, rows_to_arrow, transaction
 
 # Every table that holds rows of one document, keyed by source_file.
 PER_DOCUMENT_TABLES: tuple[str, ...] = (
@@ -89,13 +89,8 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
 
     rows = _collect(results)
     replaced = [r.document["source_file"] for r in results] + summary.removed
-    conn.begin()
-    try:
+    with transaction(conn):
         for table in PER_DOCUMENT_TABLES:
             delete_where_in(conn, table, "source_file", replaced)
             insert_arrow(conn, table, rows_to_arrow(table, rows[table]))
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
     return summary

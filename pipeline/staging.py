@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.warehouse import delete_where_in, insert_arrow, rows_to_arrow
+from pipeline.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
 
 @dataclass(frozen=True)
@@ -138,12 +138,7 @@ def stage_source_dir(conn: duckdb.DuckDBPyConnection, root: Path, run_id: str) -
             for f in staged
         ],
     )
-    conn.begin()
-    try:
+    with transaction(conn):
         delete_where_in(conn, "raw_documents", "source_file", [f.source_file for f in staged] + removed)
         insert_arrow(conn, "raw_documents", incoming)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
     return StagingSummary(added=added, changed=changed, removed=removed, unchanged=unchanged)

@@ -74,18 +74,8 @@ ARM_GROUP_TYPE = (
     "NO_INTERVENTION",
     "OTHER",
 )
-SITE_STATUS = (
-    "NOT_YET_RECRUITING",
-    "RECRUITING",
-    "ENROLLING_BY_INVITATION",
-    "ACTIVE_NOT_RECRUITING",
-    "COMPLETED",
-    "SUSPENDED",
-    "TERMINATED",
-    "WITHDRAWN",
-    "AVAILABLE",
-    "UNKNOWN",
-)
+# Sites share the study statuses, plus AVAILABLE for expanded-access sites.
+SITE_STATUS = (*OVERALL_STATUS, "AVAILABLE")
 COMPARATOR = (">=", ">", "<=", "<", "=")
 DATE_PRECISION = ("DAY", "MONTH", "YEAR")
 DOCUMENT_STATUS = ("PARSED", "QUARANTINED")

@@ -8,7 +8,8 @@ tables or query parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -36,6 +37,18 @@ WAREHOUSE_TABLES: dict[str, Table] = {
     },
     PARSED_FINDINGS.name: PARSED_FINDINGS,
 }
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of a step's writes or none: a failure rolls back to the previous state."""
+    conn.begin()
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def schema_of(table_name: str) -> pa.Schema:
