@@ -17,6 +17,7 @@ from pipeline.decoding import UnreadableDocument, decode_document
 from pipeline.document import Finding, ParsedDocument
 from pipeline.formats import detect_layout, unknown_layout_reason
 from pipeline.study_fields import build_study_row
+from pipeline.swaps import repair_child_rows
 
 _ENGINE_DIR = Path(__file__).resolve().parent
 
@@ -89,6 +90,8 @@ def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult
     result.rows["parsed_studies"] = [{**study, "source_file": source_file}]
     result.findings.extend(study_findings)
     for table, rows in parsed.rows.items():
+        rows, swap_findings = repair_child_rows(table, rows)
+        result.findings.extend(swap_findings)
         result.rows[f"parsed_{table}"] = _attach(rows, nct_id=nct_id, source_file=source_file)
 
 
@@ -111,8 +114,6 @@ def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
         return _quarantine(result, f"the {layout.FORMAT} parser failed: {type(error).__name__}: {error}")
 
     result.document["nct_id"] = parsed.nct_id
-    for finding in parsed.findings:
-        finding.nct_id = parsed.nct_id
     result.findings.extend(parsed.findings)
 
     if parsed.rows.get("evidence"):
@@ -126,4 +127,5 @@ def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
     result.document["status"] = "PARSED"
     for finding in result.findings:
         finding.source_file = source_file
+        finding.nct_id = finding.nct_id or parsed.nct_id
     return result

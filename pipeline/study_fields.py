@@ -2,22 +2,21 @@
 
 Every layout hands over its study fields as written; this module turns them
 into the contract's types and vocabularies. Doing it in one place is what
-lets one rule catch a defect in any layout: registries print ages and sex in
-adjacent rows and scrapes shift them, so when each of two sibling fields holds
-a value that fits the other's domain and not its own, the two were swapped and
-are put back, with the original values kept in a finding.
+lets one rule catch a defect in any layout: swapped sibling fields (see
+`pipeline.swaps`) are put back before typing, while the raw texts still say
+which domain each value belongs to.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pipeline import vocabularies as vocab
 from pipeline.ages import is_no_limit, parse_age_range, parse_age_years
 from pipeline.dates import parse_partial_date
 from pipeline.document import Finding
+from pipeline.swaps import STUDY_SIBLINGS, repair_swaps
 from pipeline.tables import STUDY_DATE_FIELDS
 
 _VOCABULARY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -46,68 +45,29 @@ _YES = {"YES", "TRUE", "ACCEPTS_HEALTHY_VOLUNTEERS", "ACCEPTS_HEALTHY_VOLUNTEER"
 _NO = {"NO", "FALSE", "NO_HEALTHY_VOLUNTEERS", "DOES_NOT_ACCEPT_HEALTHY_VOLUNTEERS"}
 
 
-@dataclass(frozen=True)
-class SiblingFields:
-    """Two fields printed side by side whose values cannot be confused."""
-
-    first: str
-    second: str
-    fits_first: Callable[[str], bool]
-    fits_second: Callable[[str], bool]
-
-
-def _is_age(text: str) -> bool:
-    return parse_age_range(text) is not None
-
-
-def _is_sex(text: str) -> bool:
-    return vocab.to_vocabulary(text, vocab.SEX) is not None
-
-
-SWAPPABLE_SIBLINGS: tuple[SiblingFields, ...] = (
-    SiblingFields("age_range", "sex", _is_age, _is_sex),
-    SiblingFields("min_age", "sex", _is_age, _is_sex),
-    SiblingFields("max_age", "sex", _is_age, _is_sex),
-)
-
-
 def repair_swapped_fields(fields: dict[str, str]) -> tuple[dict[str, str], list[Finding]]:
-    """Put back sibling fields whose values were exchanged.
+    """Study fields with swapped siblings (ages and sex) put back."""
+    return repair_swaps(fields, STUDY_SIBLINGS)
 
-    Only a pair where both values fit the other field and neither fits its
-    own is repaired; a single odd value may be a typo rather than a shift,
-    so it is left for the domain check to report.
-    """
-    repaired = dict(fields)
-    findings: list[Finding] = []
-    for pair in SWAPPABLE_SIBLINGS:
-        first, second = repaired.get(pair.first), repaired.get(pair.second)
-        if first is None or second is None:
-            continue
-        swapped = (
-            not pair.fits_first(first)
-            and pair.fits_second(first)
-            and not pair.fits_second(second)
-            and pair.fits_first(second)
-        )
-        if not swapped:
-            continue
-        repaired[pair.first], repaired[pair.second] = second, first
+
+def _repair_age_order(row: dict[str, Any], findings: list[Finding]) -> None:
+    """A minimum above the maximum: both ages are valid, only their places are wrong."""
+    low, high = row["min_age_years"], row["max_age_years"]
+    if low is not None and high is not None and low > high:
+        row["min_age_years"], row["max_age_years"] = high, low
         findings.append(
             Finding(
                 check_name="check_field_swap",
                 category="field_swap",
                 severity="WARNING",
-                field=f"{pair.first},{pair.second}",
-                observed=f"{pair.first}={first!r}; {pair.second}={second!r}",
+                field="min_age_years,max_age_years",
+                observed=f"min_age_years={low:g}; max_age_years={high:g}",
                 message=(
-                    f"{pair.first} held {first!r} and {pair.second} held {second!r}: "
-                    f"the values were swapped and have been put back "
-                    f"({pair.first}={second!r}, {pair.second}={first!r})"
+                    f"minimum age {low:g} was above maximum age {high:g}: "
+                    f"the values were swapped and have been put back"
                 ),
             )
         )
-    return repaired, findings
 
 
 def _parse_enrollment(text: str) -> tuple[int | None, str | None]:
@@ -221,6 +181,7 @@ def build_study_row(nct_id: str, fields: dict[str, str]) -> tuple[dict[str, Any]
 
     _type_dates(fields, row, findings)
     _type_ages(fields, row, findings)
+    _repair_age_order(row, findings)
     for finding in findings:
         finding.nct_id = nct_id
     return row, findings
