@@ -47,3 +47,32 @@ def table_spec(table_name: str, group_name: str, deps: list[str] | None = None) 
         deps=deps or [],
         metadata={"dagster/column_schema": column_schema(table_name)},
     )
+
+
+_BY_CATEGORY_SQL = """
+SELECT category, severity, CAST(sum(findings) AS BIGINT) AS findings
+FROM quality_summary GROUP BY ALL ORDER BY ALL
+"""
+_BY_DOCUMENT_SQL = """
+SELECT coalesce(source_file, '(whole tables)') AS document, nct_id,
+       CAST(sum(findings) FILTER (WHERE severity = 'ERROR') AS BIGINT) AS errors,
+       CAST(sum(findings) FILTER (WHERE severity = 'WARNING') AS BIGINT) AS warnings,
+       CAST(sum(findings) FILTER (WHERE severity = 'INFO') AS BIGINT) AS info
+FROM quality_summary GROUP BY ALL ORDER BY ALL
+"""
+
+
+def quality_summary_metadata(conn: duckdb.DuckDBPyConnection) -> dict[str, dg.MetadataValue]:
+    """The findings by category and severity, and by document, as markdown for the UI."""
+    by_category = conn.sql(_BY_CATEGORY_SQL).to_arrow_table()
+    by_document = conn.sql(_BY_DOCUMENT_SQL).to_arrow_table()
+    summary = (
+        "### Findings by category and severity\n\n"
+        + markdown_preview(by_category, limit=by_category.num_rows)
+        + "\n\n### Findings by document\n\n"
+        + markdown_preview(by_document, limit=by_document.num_rows)
+    )
+    return {
+        "dagster/row_count": dg.MetadataValue.int(row_count(conn, "quality_summary")),
+        "summary": dg.MetadataValue.md(summary),
+    }

@@ -3,9 +3,10 @@
 
 import dagster as dg
 
-from assets.metadata import table_metadata, table_spec
+from assets.metadata import quality_summary_metadata, table_metadata, table_spec
 from pipeline.incremental import parse_changed_documents
 from pipeline.merge import rebuild_merged_tables
+from pipeline.quality.findings import rebuild_quality_tables
 from pipeline.resources import WarehouseResource
 from pipeline.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
 from pipeline.warehouse import transaction
@@ -55,18 +56,28 @@ def parsed_documents(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
 
 MERGED_TABLES = ["study_sources", "studies", *(t.name for t in TRIAL_CHILD_TABLES)]
+QUALITY_TABLES = ["quality_findings", "quality_summary"]
+QUALITY_DEPS = [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name, "documents", "evidence", "evidence_findings"]
 
 
 @dg.multi_asset(
     specs=[table_spec(name, PARSED_GROUP, deps=["document_records", "documents"]) for name in MERGED_TABLES]
-    + [table_spec(EVIDENCE_TRIAL_LINKS.name, PARSED_GROUP, deps=["evidence", "studies"])],
+    + [table_spec(EVIDENCE_TRIAL_LINKS.name, PARSED_GROUP, deps=["evidence", "studies"])]
+    + [table_spec(name, "quality", deps=QUALITY_DEPS) for name in QUALITY_TABLES],
     pool="duckdb",
 )
 def trial_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """One row set per trial, each trial's fields from its most recently updated document."""
+    """One row set per trial, merged from its documents, then every quality finding about them.
+
+    The findings are computed in the same transaction as the tables they
+    describe, so the checks that read them (and block publishing) always
+    judge the tables this run built.
+    """
     with warehouse.get_connection() as conn:
         with transaction(conn):
             counts = rebuild_merged_tables(conn)
+            counts.update(rebuild_quality_tables(conn))
         context.log.info(f"rebuilt trial tables: {counts}")
-        for name in [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name]:
+        for name in [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name, "quality_findings"]:
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(conn, name))
+        yield dg.MaterializeResult(asset_key="quality_summary", metadata=quality_summary_metadata(conn))

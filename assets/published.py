@@ -2,21 +2,20 @@
 
 
 import dagster as dg
+import pyarrow as pa
 
 from pipeline.preview import markdown_preview
 from pipeline.publish import publish_tables
 from pipeline.resources import TrialFolders, WarehouseResource
-from pipeline.tables import CONTRACT_TABLES
+from pipeline.tables import PUBLISHED_TABLES
 from pipeline.warehouse import read_table
-
-import pyarrow as pa
 
 
 @dg.asset(
     group_name="published",
     kinds={"parquet"},
     pool="duckdb",
-    deps=[t.name for t in CONTRACT_TABLES],
+    deps=[t.name for t in PUBLISHED_TABLES],
     description="One <table>.parquet per contract table plus manifest.json (rows, sha256, "
     "schema, run id), each written to a temporary name and renamed into place.",
 )
@@ -24,7 +23,7 @@ def published_parquet(
     context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
-        tables = {t.name: read_table(conn, t.name) for t in CONTRACT_TABLES}
+        tables = {t.name: read_table(conn, t.name) for t in PUBLISHED_TABLES}
     manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id)
     summary = pa.Table.from_pylist(
         [{"table": e["table"], "rows": e["rows"], "sha256": e["sha256"][:12]} for e in manifest["tables"]]

@@ -6,8 +6,8 @@ import dagster as dg
 
 from assets.parsed import parsed_documents, trial_tables
 from assets.published import published_parquet
-from assets.quality import quality_findings
 from assets.staging import raw_documents
+from checks.catalog import build_quality_checks
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.settings import TrialSettings
 
@@ -19,7 +19,8 @@ def build_definitions(settings: TrialSettings) -> dg.Definitions:
     asset here writes the same warehouse file.
     """
     return dg.Definitions(
-        assets=[raw_documents, parsed_documents, trial_tables, quality_findings, published_parquet],
+        assets=[raw_documents, parsed_documents, trial_tables, published_parquet],
+        asset_checks=build_quality_checks(),
         resources={
             "trial_folders": TrialFolders(
                 source_dir=str(settings.source_dir), publish_dir=str(settings.publish_dir)

@@ -20,9 +20,10 @@ from typing import Any
 from pipeline import vocabularies as vocab
 from pipeline.ages import parse_age_range
 from pipeline.document import Finding
+from pipeline.tables import EMAIL_PATTERN, PHONE_PATTERN
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^\+?[\d\s().\-/]{5,}(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
+_EMAIL = re.compile(EMAIL_PATTERN)
+_PHONE = re.compile(PHONE_PATTERN)
 
 
 @functools.cache

@@ -14,6 +14,8 @@ import pyarrow as pa
 from pipeline import vocabularies as vocab
 
 NCT_ID_PATTERN = r"^NCT\d{8}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+PHONE_PATTERN = r"^\+?[\d\s().\-/]{5,}(?:\s*(?:[Ee]xt\.?|[Xx])\s*\d+)?$"
 
 STRING = pa.string()
 INTEGER = pa.int64()
@@ -296,8 +298,8 @@ CONTACTS = Table(
         _nct_id(),
         Column("name", STRING),
         Column("role", STRING),
-        Column("phone", STRING),
-        Column("email", STRING),
+        Column("phone", STRING, pattern=PHONE_PATTERN),
+        Column("email", STRING, pattern=EMAIL_PATTERN),
         Column("facility", STRING, "site the contact belongs to; null for central contacts"),
         _source_file(),
     ),
@@ -406,6 +408,18 @@ QUALITY_FINDINGS = Table(
     ),
 )
 
+QUALITY_SUMMARY = Table(
+    "quality_summary",
+    "Findings counted by document, category and severity.",
+    (
+        Column("source_file", STRING),
+        Column("nct_id", STRING),
+        Column("category", STRING, vocabulary=vocab.FINDING_CATEGORY, nullable=False),
+        Column("severity", STRING, vocabulary=vocab.FINDING_SEVERITY, nullable=False),
+        Column("findings", INTEGER, min_value=1, nullable=False),
+    ),
+)
+
 STUDY_SOURCES = Table(
     "study_sources",
     "Which documents describe which trial, most recently updated first.",
@@ -463,8 +477,11 @@ CONTRACT_TABLES: tuple[Table, ...] = (
     QUALITY_FINDINGS,
 )
 
+# Published beside the contract's tables: provenance and the findings summary.
+PUBLISHED_TABLES: tuple[Table, ...] = (*CONTRACT_TABLES, STUDY_SOURCES, QUALITY_SUMMARY)
+
 TABLES_BY_NAME: dict[str, Table] = {
-    t.name: t for t in (*CONTRACT_TABLES, PARSED_STUDIES, STUDY_SOURCES, RAW_DOCUMENTS)
+    t.name: t for t in (*PUBLISHED_TABLES, PARSED_STUDIES, RAW_DOCUMENTS)
 }
 
 

@@ -1,0 +1,74 @@
+"""One factory that turns a quality check's findings into a Dagster asset check.
+
+The validation itself runs once per materialization, inside the op that
+builds the tables (`pipeline.quality.findings`): pandera models validated
+lazily plus the cross-field rules. Each asset check made here reports the
+part of those findings that belongs to it, with the number of failures and a
+table of the first ones, so the UI's checks tab and `quality_findings` tell
+the same story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+import pyarrow as pa
+
+from pipeline.preview import markdown_preview
+from pipeline.resources import WarehouseResource
+
+_SAMPLE_ROWS = 10
+_SAMPLE_COLUMNS = ["severity", "nct_id", "source_file", "field", "observed", "message"]
+_FINDINGS_SQL = """
+SELECT * FROM quality_findings
+WHERE check_name IN (SELECT unnest(?))
+ORDER BY CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARNING' THEN 1 ELSE 2 END, nct_id, source_file, message
+"""
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    """A check on one asset, fed by the findings whose check_name it lists.
+
+    `blocking` checks stop publishing when they fail with ERROR severity;
+    a failure whose worst finding is a WARNING never blocks.
+    """
+
+    asset: str
+    name: str
+    description: str
+    finding_checks: tuple[str, ...]
+    blocking: bool = False
+
+
+def check_result(check: QualityCheck, findings: pa.Table) -> dg.AssetCheckResult:
+    """Passed when there is no ERROR or WARNING finding; severity from the worst one."""
+    severities = findings.column("severity").to_pylist()
+    failures = sum(1 for s in severities if s in ("ERROR", "WARNING"))
+    severity = dg.AssetCheckSeverity.ERROR if "ERROR" in severities else dg.AssetCheckSeverity.WARN
+    metadata: dict[str, dg.MetadataValue] = {
+        "failures": dg.MetadataValue.int(failures),
+        "findings_by_severity": dg.MetadataValue.json({s: severities.count(s) for s in sorted(set(severities))}),
+    }
+    if findings.num_rows:
+        metadata["first_failures"] = dg.MetadataValue.md(
+            markdown_preview(findings, limit=_SAMPLE_ROWS, columns=_SAMPLE_COLUMNS)
+        )
+    return dg.AssetCheckResult(passed=failures == 0, severity=severity, metadata=metadata)
+
+
+def build_asset_check(check: QualityCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=check.asset,
+        name=check.name,
+        description=check.description,
+        blocking=check.blocking,
+        additional_deps=["quality_findings"],
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as conn:
+            findings = conn.sql(_FINDINGS_SQL, params=[list(check.finding_checks)]).to_arrow_table()
+        return check_result(check, findings)
+
+    return _check

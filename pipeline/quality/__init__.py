@@ -1,0 +1,4 @@
+"""Quality checks: pandera models for every table, rules across fields and documents.
+
+Plain Python and pandas: `checks/` turns these into Dagster asset checks.
+"""
