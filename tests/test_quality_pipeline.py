@@ -1,0 +1,157 @@
+"""Quality checks on the seeds and on faults made from them, through the real Dagster run."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from tests.pipeline_helpers import materialize_all, published, settings_in
+
+SEED_000 = "000_d2c7a984589bc891.txt"
+SEED_001 = "001_0e0bfe03180ab1a6.txt"
+SEED_003 = "003_78907bef003bf639.txt"
+SEED_004 = "004_05c86904299774e9.txt"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    settings = settings_in(tmp_path_factory.mktemp("quality"))
+    result = materialize_all(settings)
+    assert result.success
+    return settings, result
+
+
+def _findings(settings, **where) -> list[dict]:
+    return [f for f in published(settings, "quality_findings") if all(f[k] == v for k, v in where.items())]
+
+
+def _checks(result) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+
+
+def _rewrite(settings, name: str, old: str, new: str) -> None:
+    path = settings.source_dir / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_001_swap_is_repaired_with_the_original_values_in_the_finding(seeded):
+    settings, _ = seeded
+    study = next(s for s in published(settings, "studies") if s["nct_id"] == "NCT06893783")
+    assert (study["sex"], study["min_age_years"], study["max_age_years"]) == ("ALL", 19.0, None)
+    (swap,) = _findings(settings, category="field_swap")
+    assert (swap["nct_id"], swap["source_file"], swap["severity"]) == ("NCT06893783", SEED_001, "WARNING")
+    assert swap["observed"] == "age_range='ALL'; sex='19 Years'"
+
+
+def test_001_randomization_wording_is_flagged(seeded):
+    settings, _ = seeded
+    (finding,) = _findings(settings, category="consistency", nct_id="NCT06893783")
+    assert "'Progression free survival (PFS)' is timed from randomization" in finding["message"]
+
+
+def test_seed_findings_are_exactly_the_real_defects(seeded):
+    settings, _ = seeded
+    findings = sorted((f["nct_id"], f["category"], f["severity"]) for f in published(settings, "quality_findings"))
+    assert findings == [
+        ("NCT06893783", "consistency", "WARNING"),
+        ("NCT06893783", "field_swap", "WARNING"),
+        ("NCT07358676", "parse", "INFO"),
+    ]
+    assert not _findings(settings, source_file=SEED_004)
+
+
+def test_the_checks_report_with_their_severities(seeded):
+    _, result = seeded
+    checks = _checks(result)
+    assert checks[("studies", "schema")].passed
+    assert checks[("studies", "date_order")].passed
+    assert checks[("studies", "enrollment")].passed
+    assert checks[("evidence_findings", "percentages")].passed
+    swap = checks[("studies", "field_swap")]
+    assert (swap.passed, swap.severity) == (False, dg.AssetCheckSeverity.WARN)
+    assert swap.metadata["failures"].value == 1
+    assert "19 Years" in swap.metadata["first_failures"].value
+    assert checks[("documents", "readable")].passed
+    assert len(checks) == 25
+
+
+def test_quality_summary_counts_findings_by_document(seeded):
+    settings, _ = seeded
+    summary = {(r["source_file"], r["category"], r["severity"]): r["findings"] for r in published(settings, "quality_summary")}
+    assert summary == {
+        (SEED_001, "consistency", "WARNING"): 1,
+        (SEED_001, "field_swap", "WARNING"): 1,
+        ("002_3119735172ec348a.txt", "parse", "INFO"): 1,
+    }
+
+
+def test_003_with_its_start_after_its_completion_is_a_date_order_error(tmp_path):
+    settings = settings_in(tmp_path)
+    _rewrite(settings, SEED_003, "Study Start Date\n\n2025-04-15", "Study Start Date\n\n2028-04-15")
+    result = materialize_all(settings)
+    assert result.success, "date order errors are reported, they do not block publishing"
+    (finding,) = _findings(settings, category="date_order")
+    assert (finding["nct_id"], finding["severity"]) == ("NCT06931145", "ERROR")
+    assert finding["message"] == "completion date 2027-12-31 is before start date 2028-04-15"
+    check = _checks(result)[("studies", "date_order")]
+    assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.ERROR)
+
+
+def test_000_with_zero_participants_is_an_enrollment_error(tmp_path):
+    settings = settings_in(tmp_path)
+    _rewrite(settings, SEED_000, "48 participants", "0 participants")
+    materialize_all(settings)
+    (finding,) = _findings(settings, category="enrollment")
+    assert (finding["nct_id"], finding["severity"], finding["observed"]) == ("NCT07203053", "ERROR", "0")
+
+
+def test_003_twice_with_different_enrollments_is_a_duplicate_conflict(tmp_path):
+    settings = settings_in(tmp_path)
+    text = (settings.source_dir / SEED_003).read_text(encoding="utf-8")
+    (settings.source_dir / "003_newer.txt").write_text(
+        text.replace("Last Updated: 2025-04-23", "Last Updated: 2025-05-30").replace("50 participants", "56 participants"),
+        encoding="utf-8",
+    )
+    materialize_all(settings)
+    (finding,) = _findings(settings, category="duplicate_conflict")
+    assert (finding["field"], finding["source_file"]) == ("enrollment", SEED_003)
+    assert finding["message"] == (f"NCT06931145 enrollment: 003_newer.txt says 56, {SEED_003} says 50; "
+                                  "studies keeps 56 from 003_newer.txt, the most recently updated document")
+    study = next(s for s in published(settings, "studies") if s["nct_id"] == "NCT06931145")
+    assert (study["enrollment"], study["source_file"]) == (56, "003_newer.txt")
+
+
+def test_004_with_a_percentage_that_is_no_whole_number_of_patients(tmp_path):
+    settings = settings_in(tmp_path)
+    path = settings.source_dir / SEED_004
+    path.write_text(path.read_text(encoding="utf-8").replace("53.3%", "52.0%"), encoding="utf-8")
+    materialize_all(settings)
+    (finding,) = _findings(settings, category="consistency", source_file=SEED_004)
+    assert finding["message"] == "CRS 52% of 30 (no prophylactic tocilizumab) is 15.60 patients, not a whole number"
+
+
+def test_001_with_ages_and_sex_the_right_way_round_has_no_swap(tmp_path):
+    settings = settings_in(tmp_path)
+    _rewrite(settings, SEED_001, "Ages Eligible for Study:\nALL\nSexes Eligible for Study:\n19 Years",
+             "Ages Eligible for Study:\n19 Years\nSexes Eligible for Study:\nALL")
+    materialize_all(settings)
+    assert _findings(settings, category="field_swap") == []
+    study = next(s for s in published(settings, "studies") if s["nct_id"] == "NCT06893783")
+    assert (study["sex"], study["min_age_years"]) == ("ALL", 19.0)
+
+
+def test_a_blocking_failure_leaves_the_published_parquet_untouched(tmp_path):
+    settings = settings_in(tmp_path)
+    assert materialize_all(settings).success
+    before = {p.name: p.read_bytes() for p in settings.publish_dir.iterdir()}
+    condition = "Extensive Stage Lung Small Cell Cancer\n"
+    _rewrite(settings, SEED_000, condition, condition + "\n" + condition)
+    result = materialize_all(settings)
+    assert not result.success
+    check = _checks(result)[("conditions", "schema")]
+    assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert {p.name: p.read_bytes() for p in settings.publish_dir.iterdir()} == before
+    published_steps = [e for e in result.all_events if e.step_key == "published_parquet"]
+    assert not [e for e in published_steps if e.event_type_value == "STEP_SUCCESS"]
