@@ -77,9 +77,11 @@ ARM_GROUP_TYPE = (
 # Sites share the study statuses, plus AVAILABLE for expanded-access sites.
 SITE_STATUS = (*OVERALL_STATUS, "AVAILABLE")
 COMPARATOR = (">=", ">", "<=", "<", "=")
+DOSE_UNIT = ("mg", "g", "mcg", "ug", "mg/kg", "mcg/kg", "ug/kg", "mg/m2", "g/m2", "AUC", "Gy", "cGy", "IU", "U", "mL", "%")
+ROUTE = ("IV", "PO", "SC", "IM", "IT", "INHALED", "TOPICAL", "RADIOTHERAPY", "OTHER")
 DATE_PRECISION = ("DAY", "MONTH", "YEAR")
 DOCUMENT_STATUS = ("PARSED", "QUARANTINED")
-DOCUMENT_FORMAT = ("mirror_page", "ctgov_text", "veeva_page", "news_article")
+DOCUMENT_FORMAT = ("mirror_page", "ctgov_text", "veeva_page", "news_article", "ctgov_json", "ctgov_xml")
 FINDING_SEVERITY = ("ERROR", "WARNING", "INFO")
 FINDING_CATEGORY = (
     "parse",
