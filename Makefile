@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+UI_PORT ?= 3000
 
 .PHONY: run test ui clean
 
@@ -15,16 +16,18 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(INSTALLED)
 
-run: $(INSTALLED)
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p "$(DAGSTER_HOME)"
+	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+
+run: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize --select '*' -m pipeline.definitions
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-ui: $(INSTALLED)
-	mkdir -p "$(DAGSTER_HOME)"
-	$(BIN)/dagster dev --host 127.0.0.1 --port 3000 -w workspace.yaml
+ui: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev --host 127.0.0.1 --port $(UI_PORT) -w workspace.yaml
 
 clean:
 	rm -rf data

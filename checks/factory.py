@@ -65,6 +65,7 @@ def build_asset_check(check: QualityCheck) -> dg.AssetChecksDefinition:
         description=check.description,
         blocking=check.blocking,
         additional_deps=["quality_findings"],
+        pool="duckdb",
     )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as conn:

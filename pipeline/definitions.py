@@ -8,6 +8,7 @@ from assets.parsed import parsed_documents, trial_tables
 from assets.published import published_parquet
 from assets.staging import raw_documents
 from checks.catalog import build_quality_checks
+from pipeline.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.settings import TrialSettings
 
@@ -21,6 +22,9 @@ def build_definitions(settings: TrialSettings) -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_documents, parsed_documents, trial_tables, published_parquet],
         asset_checks=build_quality_checks(),
+        jobs=[REFRESH_JOB],
+        sensors=[source_folder_sensor],
+        schedules=[daily_refresh_schedule(settings.refresh_cron)],
         resources={
             "trial_folders": TrialFolders(
                 source_dir=str(settings.source_dir), publish_dir=str(settings.publish_dir)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process kept the warehouse locked through every retry."""
 
 
 class TrialFolders(dg.ConfigurableResource):
@@ -24,8 +31,34 @@ class TrialFolders(dg.ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's resource, creating the warehouse's folder on first use."""
+    """dagster-duckdb's resource, creating the warehouse's folder on first use.
+
+    DuckDB lets one process write a file at a time. The parent resource
+    already retries a locked file with growing delays (about 100 seconds in
+    all); when that is not enough, this says so in words a user can act on
+    instead of DuckDB's bare IOException, and the connection is closed even
+    when the step fails.
+    """
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connected = False
+        try:
+            with super().get_connection() as conn:
+                connected = True
+                try:
+                    yield conn
+                finally:
+                    conn.close()
+        except (duckdb.IOException, RuntimeError) as error:
+            if connected or "lock" not in str(error).lower():
+                raise
+            raise WarehouseLockedError(
+                f"the warehouse {self.database} stayed locked by another process through every retry: "
+                "another program is writing or reading it (trialflow's own runs queue in the 'duckdb' "
+                f"pool); close it and run again ({error})"
+            ) from error

@@ -16,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR_VARIABLE = "TRIALS_SOURCE_DIR"
 WAREHOUSE_VARIABLE = "TRIALS_WAREHOUSE"
 PUBLISH_DIR_VARIABLE = "TRIALS_PUBLISH_DIR"
+REFRESH_CRON_VARIABLE = "TRIALS_REFRESH_CRON"
+DEFAULT_REFRESH_CRON = "0 6 * * *"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class TrialSettings:
     source_dir: Path
     warehouse: Path
     publish_dir: Path
+    refresh_cron: str = DEFAULT_REFRESH_CRON
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "TrialSettings":
@@ -38,4 +41,5 @@ class TrialSettings:
             source_dir=resolve(SOURCE_DIR_VARIABLE, "seeds"),
             warehouse=resolve(WAREHOUSE_VARIABLE, "data/warehouse.duckdb"),
             publish_dir=resolve(PUBLISH_DIR_VARIABLE, "data/published"),
+            refresh_cron=environ.get(REFRESH_CRON_VARIABLE) or DEFAULT_REFRESH_CRON,
         )
