@@ -35,10 +35,13 @@ RULE_CHECKS: tuple[QualityCheck, ...] = (
                  ("check_duplicate_conflict",)),
     QualityCheck("evidence_findings", "percentages", "Each percentage is a whole number of its cohort, "
                  "and one figure per measure and cohort.", ("check_evidence_percentages",)),
+    QualityCheck("dosing", "drug_names", "Every dosed drug is in the curated vocabulary "
+                 "(pipeline/data/drugs.csv); unknown names are kept as written and listed here.",
+                 ("check_drug_names", "extract_dosing")),
     QualityCheck("documents", "readable", "Every document decoded, recognised and read: quarantined files, "
                  "sections or values a parser could not read.",
                  ("check_document_readable", "check_study_fields", "parse_mirror_page", "parse_ctgov_text",
-                  "parse_veeva_page", "parse_news_article")),
+                  "parse_veeva_page", "parse_news_article", "parse_ctgov_json", "parse_ctgov_xml")),
 )
 
 

@@ -1,7 +1,10 @@
 """Eligibility criteria text into one item per top-level bullet or number.
 
-Registries write criteria as markdown lists, and scrapes lose the indentation
-that showed which bullets were nested. What survives is read like this:
+Registries write criteria as markdown lists. Where the indentation survives
+(the registry's JSON and XML, the Veeva page), it decides: items at the
+shallowest marker indent are the top level, anything indented deeper belongs
+to the item above. Scrapes often lose the indentation; then what survives is
+read like this:
 
 * Numbered lists (1., 2\\., "7,"): the numbers are the top level; everything
   between two numbers (sub-bullets, "a)" items, paragraphs) belongs to the
@@ -73,26 +76,43 @@ class _Item:
         return "\n".join([self.text, *self.lines])
 
 
-def _blocks(text: str) -> list[tuple[str, str, bool]]:
-    """(kind, text, followed_by_blank) for each line: kind is bullet, number or para."""
-    lines = [unescape_markdown(line.rstrip()) for line in text.splitlines()]
-    blocks: list[tuple[str, str, bool]] = []
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _blocks(text: str) -> list[tuple[str, str, bool, int]]:
+    """(kind, text, followed_by_blank, indent) per line: kind is bullet, number or para."""
+    lines = [unescape_markdown(line.rstrip()) for line in text.expandtabs(4).splitlines()]
+    blocks: list[tuple[str, str, bool, int]] = []
     for index, line in enumerate(lines):
         if not line.strip():
             continue
         followed_by_blank = index + 1 < len(lines) and not lines[index + 1].strip()
         if match := _NUMBER.match(line):
-            blocks.append(("number", match.group(2).strip(), followed_by_blank))
+            blocks.append(("number", match.group(2).strip(), followed_by_blank, _indent(line)))
         elif match := _BULLET.match(line):
-            blocks.append(("bullet", match.group(1).strip(), followed_by_blank))
+            blocks.append(("bullet", match.group(1).strip(), followed_by_blank, _indent(line)))
         else:
-            blocks.append(("para", line.strip(), followed_by_blank))
+            blocks.append(("para", line.strip(), followed_by_blank, _indent(line)))
     return blocks
 
 
-def _split_numbered(blocks: list[tuple[str, str, bool]]) -> list[str]:
+def _split_indented(blocks: list[tuple[str, str, bool, int]], top: int) -> list[str]:
+    """Where the registry kept its indentation, it says exactly what is nested."""
     items: list[_Item] = []
-    for kind, text, _ in blocks:
+    for kind, text, _, indent in blocks:
+        if not items or (kind != "para" and indent <= top):
+            items.append(_Item(text))
+        elif kind == "para":
+            items[-1].add_paragraph(text)
+        else:
+            items[-1].add_child(text)
+    return [item.render() for item in items]
+
+
+def _split_numbered(blocks: list[tuple[str, str, bool, int]]) -> list[str]:
+    items: list[_Item] = []
+    for kind, text, _, _ in blocks:
         if kind == "number" or not items:
             items.append(_Item(text))
         elif kind == "bullet":
@@ -102,10 +122,10 @@ def _split_numbered(blocks: list[tuple[str, str, bool]]) -> list[str]:
     return [item.render() for item in items]
 
 
-def _split_bulleted(blocks: list[tuple[str, str, bool]]) -> list[str]:
+def _split_bulleted(blocks: list[tuple[str, str, bool, int]]) -> list[str]:
     items: list[_Item] = []
     parent: _Item | None = None
-    for index, (kind, text, followed_by_blank) in enumerate(blocks):
+    for index, (kind, text, followed_by_blank, _) in enumerate(blocks):
         next_kind = blocks[index + 1][0] if index + 1 < len(blocks) else None
         before_list = kind == "bullet" and followed_by_blank and next_kind == "bullet"
         opens_list = before_list and text.endswith(":")
@@ -135,6 +155,9 @@ def split_criteria(text: str) -> list[str]:
     blocks = _blocks(text)
     if not blocks:
         return []
-    if any(kind == "number" for kind, _, _ in blocks):
+    marker_indents = {indent for kind, _, _, indent in blocks if kind != "para"}
+    if len(marker_indents) > 1:
+        return _split_indented(blocks, min(marker_indents))
+    if any(kind == "number" for kind, _, _, _ in blocks):
         return _split_numbered(blocks)
     return _split_bulleted(blocks)

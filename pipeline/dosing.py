@@ -254,6 +254,7 @@ _ROUTE_CASED = {"IV", "PO", "SC", "SQ", "IM"}  # short forms count only in capit
 _ROUTE_BEFORE_DRUG = re.compile(
     r"\b(?:oral|intravenous|subcutaneous|intramuscular|inhaled|topical|IV|SC)\s+$", re.IGNORECASE
 )
+_ROUTE_WORD_WINDOW = 20
 _RADIOTHERAPY = "radiotherapy"
 _INFUSION = re.compile(
     r"\bover\s+(?:a\s+)?(?P<count>\d+(?:\.\d+)?)\s*(?P<unit>minutes?|mins?|hours?|hrs?|h)\b"
@@ -317,6 +318,8 @@ _ADJUSTMENT = re.compile(
     r"|\b(?P<down>reduc\w*|decreas\w*|lower(?:ed|ing)?\b|de-?escalat\w*)|\b(?P<adjust>adjust\w*|modif\w*|titrat\w*)",
     re.IGNORECASE,
 )
+# Only in parentheses: a radiotherapy "total dose of 60 Gy" is the dose itself.
+_TOTAL_BEFORE = re.compile(r"\(\s*(?:for\s+)?(?:a\s+)?total\s+(?:dose\s+)?(?:of\s+)?$", re.IGNORECASE)
 _ABOUT_DOSE = re.compile(r"\bdos(?:e|es|ed|ing|age)\b", re.IGNORECASE)
 _CHAIN_LINK = re.compile(r"^\s*(?:→|->|⟶|➔|to|,)\s*$", re.IGNORECASE)
 _ADJUSTMENT_WINDOW = 30
@@ -403,6 +406,11 @@ def _adjustments(text: str, sentence: tuple[int, int], doses: list[_Dose]) -> tu
     return limits, named
 
 
+def _restated(text: str, doses: list[_Dose]) -> set[_Dose]:
+    """Doses that only add up the ones before them: "300 mg (for a total of 600 mg)"."""
+    return {dose for dose in doses if _TOTAL_BEFORE.search(text[max(0, dose.start - _CAP_WINDOW):dose.start])}
+
+
 def _caps(text: str, doses: list[_Dose]) -> tuple[list[_Limit], set[_Dose]]:
     """"maximal dose used is 750 mg", "not to exceed 750 mg": the most a dose may be."""
     limits: list[_Limit] = []
@@ -473,7 +481,7 @@ class _Reading:
     """What texts say: doses given, limits by drug, and what could not be tied to a drug."""
 
     steps: list[_Step] = field(default_factory=list)
-    limits: list[tuple[str, _Limit]] = field(default_factory=list)
+    limits: list[tuple[str, _Limit, str]] = field(default_factory=list)  # drug, limit, its sentence
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, other: _Reading) -> None:
@@ -485,7 +493,7 @@ class _Reading:
 def _mentions(text: str) -> tuple[_Mention, ...]:
     mentions: list[_Mention] = []
     for found in find_drug_mentions(text):
-        prefix = _ROUTE_BEFORE_DRUG.search(text, 0, found.start)
+        prefix = _ROUTE_BEFORE_DRUG.search(text, max(0, found.start - _ROUTE_WORD_WINDOW), found.start)
         start = prefix.start() if prefix else found.start
         mentions.append(_Mention(start, found.end, found.name, _read_route(prefix.group(0)) if prefix else None))
     return tuple(mentions)
@@ -591,7 +599,8 @@ def _given(text: _Text, doses: list[_Dose]) -> list[_Given]:
     for index, dose in enumerate(doses):
         drug, mention = text.drug_at(dose.start, dose.end)
         tail_end = text.tail_end(dose, mention, doses[index + 1] if index + 1 < len(doses) else None)
-        given.append(_Given(dose, drug, mention, _phrase(text.text, dose, text.head_start(dose, previous_end), tail_end)))
+        phrase = _phrase(text.text, dose, text.head_start(dose, previous_end), tail_end)
+        given.append(_Given(dose, drug, mention, phrase))
         previous_end = tail_end
     return given
 
@@ -646,13 +655,14 @@ def _step(text: _Text, given: list[_Given], index: int, drug: str,
 
 
 def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
-    """Adjustments and caps into `reading`; returns the doses they name, which are not given."""
+    """Adjustments and caps into `reading`; returns the doses they and restated totals name, which are not given."""
     named: set[_Dose] = set()
     found: list[_Limit] = []
     for sentence in text.sentences:
         adjustments, adjusted = _adjustments(text.text, sentence, list(text.doses))
         found.extend(adjustments)
         named |= adjusted
+    named |= _restated(text.text, list(text.doses))
     caps, capped = _caps(text.text, [dose for dose in text.doses if dose not in named])
     for limit in [*found, *caps]:
         drug, _ = text.drug_at(limit.position, limit.position)
@@ -661,7 +671,7 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
                 f"{text.source.label} limits or adjusts a dose but names no drug; not loaded",
                 text.sentence_text(limit.position)))
         else:
-            reading.limits.append((drug, limit))
+            reading.limits.append((drug, limit, text.sentence_text(limit.position)))
     return named | capped
 
 
@@ -753,22 +763,26 @@ def _distinct(steps: list[_Step]) -> list[_Step]:
 
 @dataclass(frozen=True)
 class _DrugLimits:
-    """Per drug: the highest cap or upward target, and every adjustment the texts state."""
+    """Per drug: the highest cap or upward target, every adjustment the texts state, and their sentences."""
 
     max_value: float | None = None
     max_unit: str | None = None
     adjustment: str | None = None
+    sentences: tuple[str, ...] = ()
 
 
-def _limits_by_drug(limits: list[tuple[str, _Limit]]) -> dict[str, _DrugLimits]:
+def _limits_by_drug(limits: list[tuple[str, _Limit, str]]) -> dict[str, _DrugLimits]:
     by_drug: dict[str, _DrugLimits] = {}
-    for drug in dict.fromkeys(drug for drug, _ in limits):
-        own = [limit for name, limit in limits if name == drug]
+    for drug in dict.fromkeys(drug for drug, _, _ in limits):
+        own = [limit for name, limit, _ in limits if name == drug]
         capped = [limit for limit in own if limit.max_value is not None]
         top = max(capped, key=lambda limit: limit.max_value or 0) if capped else None
         adjustments = list(dict.fromkeys(limit.adjustment for limit in own if limit.adjustment))
         by_drug[drug] = _DrugLimits(
-            top.max_value if top else None, top.max_unit if top else None, "; ".join(adjustments) or None
+            top.max_value if top else None,
+            top.max_unit if top else None,
+            "; ".join(adjustments) or None,
+            tuple(dict.fromkeys(sentence for name, _, sentence in limits if name == drug)),
         )
     return by_drug
 
@@ -820,8 +834,8 @@ def _undosed_limit_findings(limits: dict[str, _DrugLimits], steps: list[_Step]) 
             continue
         cap = f"max {_number_text(drug_limits.max_value)} {drug_limits.max_unit}" if drug_limits.max_value else None
         said = "; ".join(part for part in (drug_limits.adjustment, cap) if part)
-        findings.append(_parse_finding(f"a dose limit or adjustment is stated for {drug!r} but no dose of it; "
-                                       "not loaded", said))
+        findings.append(_parse_finding(f"a dose limit or adjustment ({said}) is stated for {drug!r} but no dose "
+                                       "of it; not loaded", " | ".join(drug_limits.sentences)))
     return findings
 
 
@@ -834,4 +848,8 @@ def extract_dosing(interventions: list[dict], arms: list[dict],
     steps = _distinct(reading.steps)
     limits = _limits_by_drug(reading.limits)
     rows = _rows(steps, limits)
-    return rows, [*reading.findings, *_unknown_drug_findings(interventions, rows), *_undosed_limit_findings(limits, steps)]
+    return rows, [
+        *reading.findings,
+        *_unknown_drug_findings(interventions, rows),
+        *_undosed_limit_findings(limits, steps),
+    ]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
-from pipeline.layouts import ctgov_text, mirror_page, news_article, veeva_page
+from pipeline.layouts import ctgov_json, ctgov_text, ctgov_xml, mirror_page, news_article, veeva_page
 
-# Most specific first: a registry page quoting a news item is still a registry page.
-LAYOUTS: tuple[ModuleType, ...] = (mirror_page, ctgov_text, veeva_page, news_article)
+# Most specific first: the registry's own formats are recognised by their first
+# characters, and a registry page quoting a news item is still a registry page.
+LAYOUTS: tuple[ModuleType, ...] = (ctgov_json, ctgov_xml, mirror_page, ctgov_text, veeva_page, news_article)
 
 NCT_ID = re.compile(r"\bNCT\d{8}\b")
 
@@ -32,6 +33,7 @@ def unknown_layout_reason(text: str) -> str:
     if found:
         return (
             f"mentions {found.group(0)} but its layout is not one trialflow reads "
-            "(mirror page, ClinicalTrials.gov text export, ClinicalTrials.Veeva page, news article)"
+            "(ClinicalTrials.gov JSON or XML, mirror page, ClinicalTrials.gov text export, "
+            "ClinicalTrials.Veeva page, news article)"
         )
     return "not a trial record: no NCT id and no known layout"

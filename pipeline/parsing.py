@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.dosing import extract_dosing
 from pipeline.decoding import UnreadableDocument, decode_document
 from pipeline.document import Finding, ParsedDocument
 from pipeline.formats import detect_layout, unknown_layout_reason
 from pipeline.study_fields import build_study_row
 from pipeline.swaps import repair_child_rows
+from pipeline.thresholds import extract_thresholds
 
 _ENGINE_DIR = Path(__file__).resolve().parent
 
@@ -84,11 +86,28 @@ def _attach(rows: list[dict[str, Any]], **columns: Any) -> list[dict[str, Any]]:
     return [{**columns, **row} for row in rows]
 
 
+def _extract_from_free_text(parsed: ParsedDocument, result: DocumentResult) -> None:
+    """Dose steps and eligibility thresholds, which registries keep only as prose."""
+    thresholds = extract_thresholds(parsed.rows.get("eligibility_criteria", []))
+    if thresholds:
+        parsed.rows["eligibility_thresholds"] = thresholds
+    study_texts = [parsed.study.get("brief_summary"), parsed.study.get("detailed_description")]
+    dosing, findings = extract_dosing(
+        parsed.rows.get("interventions", []),
+        parsed.rows.get("arm_groups", []),
+        [text for text in study_texts if text],
+    )
+    if dosing:
+        parsed.rows["dosing"] = dosing
+    result.findings.extend(findings)
+
+
 def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult) -> None:
     nct_id = parsed.nct_id
     study, study_findings = build_study_row(nct_id, parsed.study)
     result.rows["parsed_studies"] = [{**study, "source_file": source_file}]
     result.findings.extend(study_findings)
+    _extract_from_free_text(parsed, result)
     for table, rows in parsed.rows.items():
         rows, swap_findings = repair_child_rows(table, rows)
         result.findings.extend(swap_findings)
@@ -120,7 +139,9 @@ def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
         for table in ("evidence", "evidence_findings"):
             result.rows[table] = _attach(parsed.rows.get(table, []), source_file=source_file)
     elif parsed.nct_id is None:
-        return _quarantine(result, f"looks like a {layout.FORMAT} but holds no NCT id")
+        errors = [f.message for f in parsed.findings if f.severity == "ERROR"]
+        reason = f"{layout.FORMAT}: {errors[0]}" if errors else f"looks like a {layout.FORMAT} but holds no NCT id"
+        return _quarantine(result, reason)
     else:
         _trial_rows(parsed, source_file, result)
 

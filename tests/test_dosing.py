@@ -128,7 +128,8 @@ def test_003_one_intervention_per_drug():
         _step("etoposide", 1, 100.0, "mg/m2", "IV", "D1-3"),
     ]
     assert rows[1]["text"] == (
-        "Anlotinib hydrochloride capsules, 8 mg/dose, administered orally for 2 consecutive weeks and stopped for 1 week."
+        "Anlotinib hydrochloride capsules, 8 mg/dose, administered orally for 2 consecutive weeks and stopped for "
+        "1 week."
     )
     assert findings == []
 
@@ -270,8 +271,8 @@ def test_upward_adjustment_sets_the_maximum():
 
 
 def test_reduction_chain():
-    (row,) = _one("Anlotinib 12 mg once daily. Anlotinib dose may be reduced (12mg → 10mg → 8mg) for managing toxicity.",
-                  "Anlotinib")
+    (row,) = _one("Anlotinib 12 mg once daily. Anlotinib dose may be reduced (12mg → 10mg → 8mg) for managing "
+                  "toxicity.", "Anlotinib")
     assert (row["dose_value"], row["max_dose_value"], row["dose_adjustment"]) == (12.0, None, "reduce 12 -> 10 -> 8 mg")
 
 
@@ -292,16 +293,17 @@ def test_adjustment_of_a_drug_without_dose_is_reported():
     assert rows == []
     (finding,) = findings
     assert (finding.category, finding.severity, finding.field) == ("parse", "INFO", "dosing")
-    assert "anlotinib" in finding.message
-    assert finding.observed == "reduce to 8 mg"
+    assert finding.message == ("a dose limit or adjustment (reduce to 8 mg) is stated for 'anlotinib' but no dose "
+                               "of it; not loaded")
+    assert finding.observed == "The dose may be reduced to 8 mg."
 
 
 # --- drug names --------------------------------------------------------------------
 
 
 def test_unknown_drug_is_kept_in_lower_case_and_reported():
-    rows, findings = extract_dosing([{"intervention_type": "DRUG", "name": "Drug X", "description": "Drug X 10 mg daily."}],
-                                    [], [])
+    rows, findings = extract_dosing(
+        [{"intervention_type": "DRUG", "name": "Drug X", "description": "Drug X 10 mg daily."}], [], [])
     assert _without_text(rows) == [_step("drug x", 1, 10.0, "mg", None, "QD")]
     (finding,) = findings
     assert (finding.check_name, finding.category, finding.severity, finding.field, finding.observed) == (
@@ -374,3 +376,21 @@ def test_study_texts_are_read_only_when_descriptions_state_no_dose():
     assert [(row["dose_value"], row["timing"]) for row in rows] == [(10.0, "Q2W")]
     rows, _ = extract_dosing([{**interventions[0], "description": None}], [], ["Tarlatamab 1 mg IV on C1D1."])
     assert [(row["dose_value"], row["timing"]) for row in rows] == [(1.0, "C1D1")]
+
+
+def test_a_total_in_parentheses_restates_the_doses_before_it():
+    # NCT02210780, arm "Dupilumab 300 mg qw"
+    rows = _one("Two subcutaneous injections of Dupilumab 300 mg (for a total of 600 mg) as a loading dose on Day 1, "
+                "followed by a single 300 mg injection qw from Week 1 to Week 15.", "Dupilumab")
+    assert [(row["dose_value"], row["route"], row["timing"]) for row in rows] == [
+        (300.0, "SC", "D1"), (300.0, "SC", "QW")
+    ]
+
+
+def test_loading_then_daily_dose_with_a_duration_that_is_not_a_cap():
+    # NCT04431453, cohort 1
+    rows = _one("Participants will receive RDV 200 mg, intravenous (IV) infusion on Day 1 followed by RDV 100 mg, "
+                "IV infusion, daily, up to 10 days.", "Remdesivir")
+    assert [(row["drug"], row["dose_value"], row["route"], row["timing"], row["max_dose_value"]) for row in rows] == [
+        ("remdesivir", 200.0, "IV", "D1", None), ("remdesivir", 100.0, "IV", "QD", None)
+    ]

@@ -76,7 +76,9 @@ def test_salt_and_form_words_are_dropped(written, generic):
     assert normalize_drug(written) == generic
 
 
-@pytest.mark.parametrize("written", ["Placebo", "Drug X", "Chemotherapy", "", "   ", "injection", "Carboplatin or cisplatin"])
+@pytest.mark.parametrize(
+    "written", ["Placebo", "Drug X", "Chemotherapy", "", "   ", "injection", "Carboplatin or cisplatin"]
+)
 def test_unknown_names_are_none(written):
     assert normalize_drug(written) is None
 

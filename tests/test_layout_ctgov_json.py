@@ -134,9 +134,10 @@ def test_does_not_match_other_text_or_json():
     assert not ctgov_json.matches('{"FullStudiesResponse": {"FullStudies": [{"Study": {"ProtocolSection": {}}}]}}')
 
 
-def test_no_other_layout_claims_a_record():
+def test_every_record_is_recognised_as_json_and_by_no_other_layout():
     for nct_id in RECORDS:
-        assert formats.detect_layout(_text(nct_id)) is None
+        assert formats.detect_layout(_text(nct_id)) is ctgov_json
+        assert [layout for layout in formats.LAYOUTS if layout.matches(_text(nct_id))] == [ctgov_json]
 
 
 def test_format_name(withdrawn):
@@ -505,14 +506,8 @@ def test_06388018_outcomes_and_arms(endometrial):
 
 # --- criteria counts: the registry's top-level items ---------------------------------------
 
-# The shared splitter (pipeline.criteria) reads nesting from bullets and colons,
-# not indentation; API v2 keeps the indentation, and where nested items are
-# numbered or nested twice the splitter's count differs from the record's.
-_SPLITTER_IGNORES_INDENTATION = pytest.mark.xfail(
-    strict=True, reason="pipeline.criteria.split_criteria ignores the indentation that marks nested items"
-)
-
-
+# API v2 keeps the indentation that marks nested items, and the shared
+# splitter reads it: nested items, numbered or not, stay inside their parent.
 @pytest.mark.parametrize(
     ("nct_id", "inclusion", "exclusion"),
     [
@@ -520,9 +515,9 @@ _SPLITTER_IGNORES_INDENTATION = pytest.mark.xfail(
         ("NCT05594173", 1, 7),
         ("NCT03281889", 5, 5),
         ("NCT02299791", 1, 1),
-        pytest.param("NCT00184067", 7, 7, marks=_SPLITTER_IGNORES_INDENTATION),
-        pytest.param("NCT06388018", 14, 9, marks=_SPLITTER_IGNORES_INDENTATION),
-        pytest.param("NCT04267848", 25, 0, marks=_SPLITTER_IGNORES_INDENTATION),
+        ("NCT00184067", 7, 7),
+        ("NCT06388018", 14, 9),
+        ("NCT04267848", 25, 0),
     ],
 )
 def test_criteria_counts(nct_id, inclusion, exclusion):
@@ -616,18 +611,16 @@ def test_damaged_record_says_where():
     assert "cut short" not in finding.message
 
 
-def test_truncated_record_is_quarantined_by_the_pipeline(monkeypatch):
-    monkeypatch.setattr(formats, "LAYOUTS", (ctgov_json, *formats.LAYOUTS))
+def test_truncated_record_is_quarantined_by_the_pipeline():
     data = _text("NCT00973089")[:3000].encode("utf-8")
     result = parse_document("NCT00973089.json", data, hashlib.sha256(data).hexdigest())
     assert result.status == "QUARANTINED"
     assert result.document["format"] == "ctgov_json"
-    assert result.document["error"] == "looks like a ctgov_json but holds no NCT id"
-    assert any("cut short" in finding.message for finding in result.findings)
+    assert result.document["error"].startswith("ctgov_json: ")
+    assert "cut short" in result.document["error"]
 
 
-def test_record_is_parsed_by_the_pipeline(monkeypatch):
-    monkeypatch.setattr(formats, "LAYOUTS", (ctgov_json, *formats.LAYOUTS))
+def test_record_is_parsed_by_the_pipeline():
     data = (FIXTURES / "NCT00973089.json").read_bytes()
     result = parse_document("NCT00973089.json", data, hashlib.sha256(data).hexdigest())
     assert result.status == "PARSED"

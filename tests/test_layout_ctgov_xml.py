@@ -448,8 +448,7 @@ def test_truncated_file_matches_and_gives_only_an_error():
     assert "not well-formed XML" in finding.message
 
 
-def test_truncated_file_is_quarantined(monkeypatch):
-    monkeypatch.setattr(parsing, "detect_layout", lambda text: ctgov_xml)
+def test_truncated_file_is_quarantined():
     data = (FIXTURES / "NCT01642004.xml").read_bytes()[:3000]
     result = parsing.parse_document("NCT01642004.xml", data, "0" * 64)
     assert result.status == "QUARANTINED"
@@ -457,8 +456,7 @@ def test_truncated_file_is_quarantined(monkeypatch):
     assert [finding.severity for finding in result.findings] == ["ERROR", "ERROR"]
 
 
-def test_whole_record_goes_through_the_pipeline(monkeypatch):
-    monkeypatch.setattr(parsing, "detect_layout", lambda text: ctgov_xml)
+def test_whole_record_goes_through_the_pipeline():
     data = (FIXTURES / "NCT05389774.xml").read_bytes()
     result = parsing.parse_document("NCT05389774.xml", data, "0" * 64)
     assert result.status == "PARSED"

@@ -74,7 +74,8 @@ def test_the_checks_report_with_their_severities(seeded):
     assert swap.metadata["failures"].value == 1
     assert "19 Years" in swap.metadata["first_failures"].value
     assert checks[("documents", "readable")].passed
-    assert len(checks) == 25
+    assert checks[("dosing", "drug_names")].passed
+    assert len(checks) == 26
 
 
 def test_quality_summary_counts_findings_by_document(seeded):
