@@ -38,6 +38,8 @@ RULE_CHECKS: tuple[QualityCheck, ...] = (
     QualityCheck("dosing", "drug_names", "Every dosed drug is in the curated vocabulary "
                  "(pipeline/data/drugs.csv); unknown names are kept as written and listed here.",
                  ("check_drug_names", "extract_dosing")),
+    QualityCheck("dosing", "dose_steps", "Doses above zero, ranges from low to high, and each drug's "
+                 "steps numbered 1, 2, 3 without gaps.", ("check_dose_steps",)),
     QualityCheck("documents", "readable", "Every document decoded, recognised and read: quarantined files, "
                  "sections or values a parser could not read.",
                  ("check_document_readable", "check_study_fields", "parse_mirror_page", "parse_ctgov_text",

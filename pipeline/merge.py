@@ -19,6 +19,7 @@ from __future__ import annotations
 import duckdb
 
 from pipeline.tables import PARSED_STUDIES, STUDY_DATE_FIELDS, TRIAL_CHILD_TABLES, Table, parsed_table_name
+from pipeline.evidence_links import rebuild_evidence_links
 from pipeline.warehouse import replace_table
 
 STUDY_SOURCES_SQL = """
@@ -89,9 +90,10 @@ SELECT t.* FROM {parsed} AS t JOIN chosen USING (nct_id, source_file)
 
 
 def rebuild_merged_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild study_sources, studies and every child table from the per-document tables."""
+    """Rebuild study_sources, studies, every child table and the article links."""
     counts = {"study_sources": replace_table(conn, "study_sources", STUDY_SOURCES_SQL)}
     counts["studies"] = replace_table(conn, "studies", studies_sql())
     for table in TRIAL_CHILD_TABLES:
         counts[table.name] = replace_table(conn, table.name, child_table_sql(table))
+    counts["evidence_trial_links"] = rebuild_evidence_links(conn)
     return counts

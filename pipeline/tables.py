@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from pipeline import vocabularies as vocab
+from pipeline.thresholds import ANALYTES, THRESHOLD_UNITS
 
 NCT_ID_PATTERN = r"^NCT\d{8}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
@@ -244,10 +245,12 @@ ELIGIBILITY_THRESHOLDS = Table(
         _nct_id(),
         Column("criterion_type", STRING, vocabulary=vocab.CRITERION_TYPE),
         Column("criterion_ordinal", INTEGER, min_value=1),
-        Column("analyte", STRING, nullable=False),
+        Column("analyte", STRING, "upper snake case: ANC, PLATELETS, ECOG, AGE, ...", nullable=False,
+               vocabulary=ANALYTES),
         Column("comparator", STRING, vocabulary=vocab.COMPARATOR),
         Column("value", DOUBLE),
-        Column("unit", STRING),
+        Column("unit", STRING, "x10^9/L, g/L, mL/min, ULN (a multiple of the upper limit of normal), %, ...",
+               vocabulary=THRESHOLD_UNITS),
         Column("text", STRING),
         _source_file(),
     ),

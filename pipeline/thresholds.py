@@ -112,6 +112,12 @@ _UNITS: dict[str, dict[str | None, str | None]] = {
     "LIFE_EXPECTANCY": _DURATION_UNITS,
 }
 
+# What the table may hold: the analytes read and every unit they are stored in.
+ANALYTES: tuple[str, ...] = tuple(_UNITS)
+THRESHOLD_UNITS: tuple[str, ...] = tuple(
+    sorted({unit for units in _UNITS.values() for unit in units.values() if unit} | {"g/24h", "mg/24h"})
+)
+
 # Scores whose lowest value is no limit; only these may be written bare.
 _SCORE_FLOOR = {"ECOG": 0.0}
 

@@ -75,7 +75,8 @@ def test_the_checks_report_with_their_severities(seeded):
     assert "19 Years" in swap.metadata["first_failures"].value
     assert checks[("documents", "readable")].passed
     assert checks[("dosing", "drug_names")].passed
-    assert len(checks) == 26
+    assert checks[("dosing", "dose_steps")].passed
+    assert len(checks) == 27
 
 
 def test_quality_summary_counts_findings_by_document(seeded):

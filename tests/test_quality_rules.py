@@ -219,3 +219,32 @@ def test_an_unparseable_date_in_a_real_page_is_a_parse_finding(seed_text):
     assert result.rows["parsed_studies"][0]["start_date"] is None
     (finding,) = [f for f in result.findings if f.field == "start_date"]
     assert (finding.category, finding.observed, finding.source_file) == ("parse", "spring 2025", "003.txt")
+
+
+# --- dosing -------------------------------------------------------------------------------
+
+def _steps(*rows):
+    return frame("dosing", [{"nct_id": "NCT07203053", "drug": "tarlatamab", "dose_unit": "mg", **row} for row in rows])
+
+
+def test_tarlatamab_step_up_in_order_passes():
+    assert rules.check_dose_steps(_steps({"step": 1, "dose_value": 1.0}, {"step": 2, "dose_value": 10.0})) == []
+
+
+def test_a_gap_in_the_steps_a_zero_dose_and_a_reversed_range_are_flagged():
+    findings = rules.check_dose_steps(_steps(
+        {"step": 1, "dose_value": 0.0}, {"step": 3, "dose_value": 80.0, "dose_value_max": 75.0}))
+    assert sorted(f.message for f in findings) == [
+        "tarlatamab dose steps are numbered [1, 3], not 1 to 2",
+        "tarlatamab step 1 has dose 0: a dose must be above zero",
+        "tarlatamab step 3 ranges from 80 down to 75",
+    ]
+
+
+def test_thresholds_outside_their_vocabularies_are_domain_warnings():
+    row = {"nct_id": "NCT06931145", "criterion_type": "INCLUSION", "criterion_ordinal": 6, "analyte": "ANC",
+           "comparator": ">=", "value": 1.5, "unit": "x10^9/L"}
+    assert validate_frame("eligibility_thresholds", frame("eligibility_thresholds", [row])) == []
+    bad = {**row, "comparator": "=>", "unit": "cells"}
+    findings = validate_frame("eligibility_thresholds", frame("eligibility_thresholds", [bad]))
+    assert sorted(f.field for f in findings) == ["comparator", "unit"]

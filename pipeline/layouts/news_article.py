@@ -48,38 +48,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pipeline.dates import parse_partial_date
+from pipeline.conditions import condition_families
 from pipeline.document import ParsedDocument
+from pipeline.drugs import find_drugs
 
 FORMAT = "news_article"
-
-# Generic drug names looked for in articles, lower case.
-KNOWN_DRUGS = (
-    "tarlatamab",
-    "tocilizumab",
-    "durvalumab",
-    "atezolizumab",
-    "carboplatin",
-    "cisplatin",
-    "etoposide",
-    "anlotinib",
-    "benmelstobart",
-    "bemotuzumab",
-    "lurbinectedin",
-    "topotecan",
-    "pembrolizumab",
-    "nivolumab",
-    "dexamethasone",
-)
-
-# Condition label and the spellings that name it.
-CONDITION_TERMS = (
-    ("SCLC", re.compile(r"\bSCLC\b|(?<!non-)(?<!non )\bsmall[- ]cell lung (?:cancer|carcinoma)", re.IGNORECASE)),
-    ("NSCLC", re.compile(r"\bNSCLC\b|\bnon-small[- ]cell lung (?:cancer|carcinoma)", re.IGNORECASE)),
-    (
-        "neuroendocrine carcinoma",
-        re.compile(r"\bneuroendocrine (?:carcinoma|lung cancer|cancer)s?\b", re.IGNORECASE),
-    ),
-)
 
 # Study design words, as the article's own description of the study uses them.
 _DESIGN_TERMS = (
@@ -95,8 +68,6 @@ _DESIGN_TERMS = (
     ("single-arm", re.compile(r"\bsingle[- ]arm\b", re.IGNORECASE)),
     ("observational", re.compile(r"\bobservational\b", re.IGNORECASE)),
 )
-
-_DRUG_NAME = re.compile(r"\b(?:" + "|".join(KNOWN_DRUGS) + r")\b", re.IGNORECASE)
 
 _ALL_PATIENTS = "all patients"
 
@@ -339,8 +310,8 @@ def _add_evidence(doc: ParsedDocument, article: _Article, sentences: list[str], 
             "citation": article.citation,
             "journal": journal,
             "published_date": _published_date(doc, date_text),
-            "drugs": _drugs_named(searched),
-            "conditions": _conditions_named(searched),
+            "drugs": find_drugs(searched),
+            "conditions": condition_families(searched),
             "design": _study_design(sentences),
             "sample_size": sample_size,
         },
@@ -376,16 +347,6 @@ def _published_date(doc: ParsedDocument, date_text: str | None) -> dt.date | Non
             field="published_date", observed=date_text,
         )
     return parsed.value
-
-
-def _drugs_named(text: str) -> list[str]:
-    named = (found.group(0).lower() for found in _DRUG_NAME.finditer(text))
-    return list(dict.fromkeys(named))
-
-
-def _conditions_named(text: str) -> list[str]:
-    positions = {label: found.start() for label, pattern in CONDITION_TERMS if (found := pattern.search(text))}
-    return sorted(positions, key=positions.__getitem__)
 
 
 def _study_sentences(sentences: list[str]) -> list[str]:

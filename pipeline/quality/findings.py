@@ -48,6 +48,7 @@ def collect_findings(conn: duckdb.DuckDBPyConnection) -> list[Finding]:
     findings.extend(rules.check_title_ecog(studies, frames["eligibility_criteria"]))
     findings.extend(rules.check_randomization_wording(studies, frames["outcomes"]))
     findings.extend(rules.check_evidence_percentages(frames["evidence_findings"]))
+    findings.extend(rules.check_dose_steps(frames["dosing"]))
     findings.extend(rules.check_duplicate_conflicts(parsed_studies, frames["study_sources"]))
     return findings
 

@@ -389,3 +389,37 @@ def _dates_disagree(first: pd.Series, second: pd.Series, field: str) -> bool:
 
     (a_low, a_high), (b_low, b_high) = bounds(first), bounds(second)
     return a_high < b_low or b_high < a_low
+
+
+def _dose_finding(row: pd.Series, message: str, observed: str) -> Finding:
+    return Finding(
+        check_name="check_dose_steps",
+        category="domain",
+        severity="WARNING",
+        nct_id=row["nct_id"],
+        source_file=row["source_file"],
+        field="dosing",
+        observed=observed,
+        message=message,
+    )
+
+
+def check_dose_steps(dosing: pd.DataFrame) -> list[Finding]:
+    """Doses above zero, ranges low to high, and each drug's steps numbered 1, 2, 3 without gaps."""
+    findings = []
+    not_positive = dosing[(dosing["dose_value"] <= 0).fillna(False)]
+    for _, row in not_positive.iterrows():
+        findings.append(_dose_finding(row, f"{row['drug']} step {row['step']} has dose {row['dose_value']:g}: "
+                                           "a dose must be above zero", f"{row['dose_value']:g}"))
+    reversed_range = dosing[(dosing["dose_value_max"] < dosing["dose_value"]).fillna(False)]
+    for _, row in reversed_range.iterrows():
+        findings.append(_dose_finding(row, f"{row['drug']} step {row['step']} ranges from {row['dose_value']:g} "
+                                           f"down to {row['dose_value_max']:g}",
+                                      f"{row['dose_value']:g}-{row['dose_value_max']:g}"))
+    steps = dosing.groupby(["nct_id", "source_file", "drug"])["step"].apply(lambda s: sorted(s.dropna().astype(int)))
+    for (nct_id, source_file, drug), numbers in steps.items():
+        if numbers != list(range(1, len(numbers) + 1)):
+            row = pd.Series({"nct_id": nct_id, "source_file": source_file})
+            findings.append(_dose_finding(row, f"{drug} dose steps are numbered {numbers}, not 1 to {len(numbers)}",
+                                          ", ".join(map(str, numbers))))
+    return findings
