@@ -1,10 +1,12 @@
 """Publishing the tables as Parquet files with a manifest that vouches for them.
 
-A reader may open the published folder at any moment, so no file is ever
-written in place: every table goes to a temporary name first, and only when
-all of them are complete are they renamed over the old ones, the manifest
-last. A run that dies before the renames leaves the previous publication
-untouched.
+A reader may open the published folder at any moment, and a run may be
+killed at any moment, so the set of files must change all at once: each
+publication is written completely (and flushed to disk) into its own folder
+beside the published path, and the published path is a symbolic link that
+is swapped to the new folder in one atomic rename. A run killed before the
+swap leaves the previous publication exactly as it was; after the swap, the
+new one is complete. The two newest publications are kept.
 """
 
 from __future__ import annotations
@@ -13,27 +15,23 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 MANIFEST_NAME = "manifest.json"
-_TEMP_PREFIX = ".tmp-"
+_KEEP_VERSIONS = 2
 
 
-@dataclass(frozen=True)
-class PublishedTable:
-    table: str
-    path: Path
-    rows: int
-    sha256: str
-    schema: list[dict[str, str]]
+def versions_dir(publish_dir: Path) -> Path:
+    """Where the publications live: `.published-versions` beside `published`."""
+    return publish_dir.parent / f".{publish_dir.name}-versions"
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -41,61 +39,88 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _schema_description(schema: pa.Schema) -> list[dict[str, str]]:
-    return [{"name": f.name, "type": str(f.type)} for f in schema]
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
-def _write_durably(path: Path, write) -> None:
-    write(path)
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def clear_stale_temporaries(publish_dir: Path) -> None:
-    """Remove temporaries a killed run left behind; they were never published."""
-    for leftover in publish_dir.glob(f"{_TEMP_PREFIX}*"):
-        leftover.unlink(missing_ok=True)
-
-
-def publish_tables(tables: Mapping[str, pa.Table], publish_dir: Path, run_id: str) -> dict:
-    """Write each table to `<table>.parquet` and the manifest, atomically per file."""
-    publish_dir.mkdir(parents=True, exist_ok=True)
-    clear_stale_temporaries(publish_dir)
-    staged: list[tuple[Path, PublishedTable]] = []
+def _write_version(tables: Mapping[str, pa.Table], folder: Path, run_id: str) -> dict:
+    folder.mkdir(parents=True)
+    entries = []
     for name, table in tables.items():
-        temporary = publish_dir / f"{_TEMP_PREFIX}{run_id}-{name}.parquet"
-        _write_durably(temporary, lambda p, t=table: pq.write_table(t, p, compression="zstd"))
-        staged.append(
-            (
-                temporary,
-                PublishedTable(
-                    table=name,
-                    path=publish_dir / f"{name}.parquet",
-                    rows=table.num_rows,
-                    sha256=_sha256_of(temporary),
-                    schema=_schema_description(table.schema),
-                ),
-            )
+        path = folder / f"{name}.parquet"
+        pq.write_table(table, path, compression="zstd")
+        _fsync(path)
+        entries.append(
+            {
+                "table": name,
+                "file": path.name,
+                "rows": table.num_rows,
+                "sha256": sha256_of(path),
+                "schema": [{"name": f.name, "type": str(f.type)} for f in table.schema],
+            }
         )
-
     manifest = {
         "run_id": run_id,
         "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "tables": [
-            {
-                "table": entry.table,
-                "file": entry.path.name,
-                "rows": entry.rows,
-                "sha256": entry.sha256,
-                "schema": entry.schema,
-            }
-            for _, entry in staged
-        ],
+        "tables": entries,
     }
-    manifest_temporary = publish_dir / f"{_TEMP_PREFIX}{run_id}-{MANIFEST_NAME}"
-    _write_durably(manifest_temporary, lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n"))
-
-    for temporary, entry in staged:
-        os.replace(temporary, entry.path)
-    os.replace(manifest_temporary, publish_dir / MANIFEST_NAME)
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
+    _fsync(folder / MANIFEST_NAME)
+    _fsync(folder)
     return manifest
+
+
+def _adopt_plain_folder(publish_dir: Path, versions: Path) -> None:
+    """A published path that is still a plain folder (an older layout) becomes a version."""
+    if publish_dir.is_dir() and not publish_dir.is_symlink():
+        publish_dir.rename(versions / "00000000T000000000000Z-adopted")
+
+
+def _swap_link(publish_dir: Path, target: Path) -> None:
+    link = publish_dir.parent / f".{publish_dir.name}.link-{target.name}"
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, publish_dir.parent), link)
+    os.replace(link, publish_dir)
+    _fsync(publish_dir.parent)
+
+
+def _prune(versions: Path, current: Path) -> None:
+    """Drop unfinished folders of killed runs and all but the newest publications."""
+    folders = sorted((p for p in versions.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    finished = [f for f in folders if f != current and (f / MANIFEST_NAME).exists()]
+    keep = {current, *finished[: _KEEP_VERSIONS - 1]}
+    for folder in folders:
+        if folder not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish_tables(tables: Mapping[str, pa.Table], publish_dir: Path, run_id: str) -> dict:
+    """Write every table and the manifest as a new publication, then make it the published one."""
+    versions = versions_dir(publish_dir)
+    versions.mkdir(parents=True, exist_ok=True)
+    _adopt_plain_folder(publish_dir, versions)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = versions / f"{stamp}-{run_id}"
+    manifest = _write_version(tables, folder, run_id)
+    _swap_link(publish_dir, folder)
+    _prune(versions, folder)
+    return manifest
+
+
+def verify_publication(publish_dir: Path) -> list[str]:
+    """What does not match the manifest (missing files, other hashes or row counts); empty when sound."""
+    manifest = json.loads((publish_dir / MANIFEST_NAME).read_text())
+    problems = []
+    for entry in manifest["tables"]:
+        path = publish_dir / entry["file"]
+        if not path.exists():
+            problems.append(f"{entry['file']} is missing")
+        elif sha256_of(path) != entry["sha256"]:
+            problems.append(f"{entry['file']} does not match its sha256 in the manifest")
+        elif pq.ParquetFile(path).metadata.num_rows != entry["rows"]:
+            problems.append(f"{entry['file']} does not hold {entry['rows']} rows")
+    return problems

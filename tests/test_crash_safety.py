@@ -1,0 +1,98 @@
+"""A run killed with SIGKILL mid-parse or mid-publish leaves the last publication sound."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.publish import verify_publication
+from tests.pipeline_helpers import PROJECT_ROOT, materialize_all, query, settings_in
+
+# Runs the real pipeline in a child process, made slow at one point so the
+# test can kill it there: it writes `marker` and then waits.
+_SLOW_RUN = """
+import sys, time
+from pathlib import Path
+import pipeline.incremental, pipeline.publish
+from pipeline.settings import TrialSettings
+from tests.pipeline_helpers import materialize_all
+
+folder, where, marker = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+
+def stall():
+    marker.write_text("here")
+    time.sleep(120)
+
+if where == "publish":
+    real_write = pipeline.publish.pq.write_table
+    calls = []
+    def slow_write(table, path, **options):
+        real_write(table, path, **options)
+        calls.append(path)
+        if len(calls) == 5:
+            stall()
+    pipeline.publish.pq.write_table = slow_write
+else:
+    real_parse = pipeline.incremental.parse_document
+    def slow_parse(*args, **kwargs):
+        stall()
+        return real_parse(*args, **kwargs)
+    pipeline.incremental.parse_document = slow_parse
+
+settings = TrialSettings(folder / "sources", folder / "data" / "warehouse.duckdb", folder / "data" / "published")
+materialize_all(settings)
+"""
+
+
+def _kill_during(tmp_path: Path, where: str) -> None:
+    marker = tmp_path / f"{where}.marker"
+    child = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, str(tmp_path), where, str(marker)],
+                             cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert child.poll() is None, "the run ended before reaching the point where it is killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+
+@pytest.mark.parametrize("where", ["publish", "parse"])
+def test_a_killed_run_leaves_the_last_publication_intact_and_the_next_run_completes(tmp_path, where):
+    settings = settings_in(tmp_path)
+    first = materialize_all(settings)
+    assert first.success
+    manifest_before = (settings.publish_dir / "manifest.json").read_text()
+
+    seed = settings.source_dir / "003_78907bef003bf639.txt"
+    seed.write_text(seed.read_text().replace("50 participants", "51 participants"))
+    _kill_during(tmp_path, where)
+
+    assert verify_publication(settings.publish_dir) == []
+    assert (settings.publish_dir / "manifest.json").read_text() == manifest_before
+    # Killed while parsing, the warehouse keeps the last committed rows; killed
+    # while publishing, it already holds this run's rows, only Parquet lags.
+    committed = 51 if where == "publish" else 50
+    assert query(settings, "SELECT enrollment FROM studies WHERE nct_id = 'NCT06931145'") == [(committed,)]
+    assert query(settings, "SELECT count(*) FROM documents") == [(5,)]
+
+    again = materialize_all(settings)
+    assert again.success
+    assert verify_publication(settings.publish_dir) == []
+    assert json.loads((settings.publish_dir / "manifest.json").read_text())["run_id"] == again.run_id
+    assert query(settings, "SELECT enrollment FROM studies WHERE nct_id = 'NCT06931145'") == [(51,)]
+
+
+def test_old_publications_are_pruned_to_the_newest_two(tmp_path):
+    settings = settings_in(tmp_path)
+    for _ in range(3):
+        assert materialize_all(settings).success
+    versions = [p for p in (settings.publish_dir.parent / ".published-versions").iterdir()]
+    assert len(versions) == 2
+    assert settings.publish_dir.resolve() in [v.resolve() for v in versions]
