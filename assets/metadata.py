@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 
 from pipeline.preview import markdown_preview
+from pipeline.publish import PERSONAL_COLUMNS
 from pipeline.tables import TABLES_BY_NAME
 from pipeline.warehouse import row_count, schema_of
 
@@ -26,7 +27,8 @@ def table_metadata(conn: duckdb.DuckDBPyConnection, table_name: str) -> dict[str
     """Row count, column schema and a preview of the first rows, read from the warehouse."""
     total = row_count(conn, table_name)
     head = conn.sql(f'SELECT * FROM "{table_name}" ORDER BY ALL LIMIT {_PREVIEW_ROWS}').to_arrow_table()
-    preview = markdown_preview(head.cast(schema_of(table_name)), limit=_PREVIEW_ROWS)
+    shown = [c for c in head.schema.names if c not in PERSONAL_COLUMNS.get(table_name, ())]
+    preview = markdown_preview(head.cast(schema_of(table_name)), limit=_PREVIEW_ROWS, columns=shown)
     if total > _PREVIEW_ROWS:
         preview += f"\n\n_{_PREVIEW_ROWS} of {total} rows_"
     return {

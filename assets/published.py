@@ -5,7 +5,7 @@ import dagster as dg
 import pyarrow as pa
 
 from pipeline.preview import markdown_preview
-from pipeline.publish import publish_tables
+from pipeline.publish import publish_tables, redact_personal_data
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.tables import PUBLISHED_TABLES
 from pipeline.warehouse import read_table
@@ -24,6 +24,8 @@ def published_parquet(
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
         tables = {t.name: read_table(conn, t.name) for t in PUBLISHED_TABLES}
+    if trial_folders.redact_contacts:
+        tables = redact_personal_data(tables)
     manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id)
     summary = pa.Table.from_pylist(
         [{"table": e["table"], "rows": e["rows"], "sha256": e["sha256"][:12]} for e in manifest["tables"]]
@@ -34,5 +36,6 @@ def published_parquet(
             "publish_dir": dg.MetadataValue.path(str(trial_folders.publish_path)),
             "tables": dg.MetadataValue.md(markdown_preview(summary, limit=len(manifest["tables"]))),
             "total_rows": sum(e["rows"] for e in manifest["tables"]),
+            "contact_details": "left out (TRIALS_REDACT_CONTACTS)" if trial_folders.redact_contacts else "published",
         }
     )

@@ -22,7 +22,9 @@ def raw_documents(
         created = ensure_tables(conn)
         if created:
             context.log.info(f"created or migrated tables: {', '.join(created)}")
-        summary = stage_source_dir(conn, trial_folders.source_path, context.run.run_id)
+        summary = stage_source_dir(
+            conn, trial_folders.source_path, context.run.run_id, trial_folders.max_document_bytes
+        )
         total = row_count(conn, "raw_documents")
     context.log.info(
         f"staged {trial_folders.source_path}: {len(summary.added)} new, {len(summary.changed)} changed, "

@@ -28,17 +28,26 @@ class UnreadableDocument(ValueError):
     """The file is not text that any layout could be read from."""
 
 
+_MAX_NUL_SHARE = 0.01
+
+
 @dataclass(frozen=True)
 class DecodedText:
     text: str
     encoding: str
+    notes: tuple[str, ...] = ()
 
 
 def _looks_binary(data: bytes) -> bool:
+    """Many NULs (binary formats, BOM-less UTF-16) or control bytes: not a text document.
+
+    A stray NUL or two in a scraped page is damage, not a format; it is
+    removed and noted instead.
+    """
     head = data[:_SNIFF_BYTES]
-    if b"\x00" in head:
+    if head.count(0) / max(len(head), 1) > _MAX_NUL_SHARE:
         return True
-    controls = sum(1 for byte in head if byte in _CONTROL)
+    controls = sum(1 for byte in head if byte in _CONTROL and byte != 0)
     return controls / max(len(head), 1) > _MAX_CONTROL_SHARE
 
 
@@ -57,10 +66,14 @@ def decode_document(data: bytes) -> DecodedText:
             return DecodedText(_uniform_newlines(text), encoding)
     if _looks_binary(data):
         raise UnreadableDocument("binary file (NUL or control bytes): not a text document")
+    notes: tuple[str, ...] = ()
+    if b"\x00" in data:
+        notes = (f"removed {data.count(0)} NUL byte(s) from the text",)
+        data = data.replace(b"\x00", b"")
     try:
-        return DecodedText(_uniform_newlines(data.decode("utf-8")), "utf-8")
+        return DecodedText(_uniform_newlines(data.decode("utf-8")), "utf-8", notes)
     except UnicodeDecodeError:
-        return DecodedText(_uniform_newlines(data.decode("cp1252", errors="replace")), "cp1252")
+        return DecodedText(_uniform_newlines(data.decode("cp1252", errors="replace")), "cp1252", notes)
 
 
 def _uniform_newlines(text: str) -> str:

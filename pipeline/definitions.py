@@ -27,7 +27,10 @@ def build_definitions(settings: TrialSettings) -> dg.Definitions:
         schedules=[daily_refresh_schedule(settings.refresh_cron)],
         resources={
             "trial_folders": TrialFolders(
-                source_dir=str(settings.source_dir), publish_dir=str(settings.publish_dir)
+                source_dir=str(settings.source_dir),
+                publish_dir=str(settings.publish_dir),
+                max_document_bytes=settings.max_document_bytes,
+                redact_contacts=settings.redact_contacts,
             ),
             "warehouse": WarehouseResource(database=str(settings.warehouse)),
         },

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.parsing import DocumentResult, parse_document, parser_version
+from pipeline.parsing import DocumentResult, parse_document, parser_version, refused_document
 from pipeline.tables import TRIAL_CHILD_TABLES, parsed_table_name
 from pipeline.warehouse import PARSED_FINDINGS, delete_where_in, insert_arrow, rows_to_arrow, transaction
 
@@ -32,7 +32,7 @@ PER_DOCUMENT_TABLES: tuple[str, ...] = (
 _BATCH_DOCUMENTS = 500
 
 PENDING_SQL = """
-SELECT r.source_file, r.sha256, r.content
+SELECT r.source_file, r.sha256, r.bytes, r.content, r.refused
 FROM raw_documents AS r
 LEFT JOIN documents AS d USING (source_file)
 WHERE d.source_file IS NULL OR d.sha256 <> r.sha256 OR d.parser_version IS DISTINCT FROM ?
@@ -77,8 +77,11 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     with conn.cursor() as reader:
         reader.execute(PENDING_SQL, [parser_version()])
         while batch := reader.fetchmany(_BATCH_DOCUMENTS):
-            for source_file, sha256, content in batch:
-                result = parse_document(source_file, bytes(content), sha256, run_id)
+            for source_file, sha256, size, content, refused in batch:
+                if refused is not None:
+                    result = refused_document(source_file, sha256, size, refused, run_id)
+                else:
+                    result = parse_document(source_file, bytes(content), sha256, run_id)
                 results.append(result)
                 summary.formats[result.document["format"] or "unknown"] += 1
                 if result.status == "PARSED":

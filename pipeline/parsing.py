@@ -54,6 +54,7 @@ class DocumentResult:
 
 def _document_row(source_file: str, sha256: str, size: int, run_id: str | None) -> dict[str, Any]:
     return {
+        "encoding": None,
         "source_file": source_file,
         "sha256": sha256,
         "bytes": size,
@@ -114,13 +115,22 @@ def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult
         result.rows[f"parsed_{table}"] = _attach(rows, nct_id=nct_id, source_file=source_file)
 
 
+def refused_document(source_file: str, sha256: str, size: int, reason: str, run_id: str | None = None) -> DocumentResult:
+    """A file staging would not read (a link, an oversized file): quarantined with the reason."""
+    return _quarantine(DocumentResult(_document_row(source_file, sha256, size, run_id)), reason)
+
+
 def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | None = None) -> DocumentResult:
     """Decode, recognise and parse one document; never raises for bad content."""
     result = DocumentResult(_document_row(source_file, sha256, len(data), run_id))
     try:
-        text = decode_document(data).text
+        decoded = decode_document(data)
     except UnreadableDocument as error:
         return _quarantine(result, str(error))
+    text = decoded.text
+    result.document["encoding"] = decoded.encoding
+    for note in decoded.notes:
+        result.findings.append(Finding("check_document_readable", "parse", "INFO", note, source_file=source_file))
 
     layout = detect_layout(text)
     if layout is None:

@@ -20,10 +20,39 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 MANIFEST_NAME = "manifest.json"
 _KEEP_VERSIONS = 2
+
+
+PERSONAL_COLUMNS = {"contacts": ("phone", "email")}
+_PERSONAL_FINDING_FIELDS = ["phone", "email", "phone,email"]
+_WITHHELD = "a contact's phone or email was flagged; the details are withheld from the published files"
+
+
+def _blank(table: pa.Table, column: str, where: pa.Array | None = None, value: str | None = None) -> pa.Table:
+    index = table.schema.get_field_index(column)
+    field = table.schema.field(index)
+    replacement = pa.nulls(table.num_rows, field.type) if value is None else pa.array([value] * table.num_rows, field.type)
+    values = replacement if where is None else pc.if_else(where, replacement, table.column(index))
+    return table.set_column(index, field, values)
+
+
+def redact_personal_data(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """Contacts' phones and emails left out (columns kept, values null), in findings too."""
+    redacted = dict(tables)
+    for name, columns in PERSONAL_COLUMNS.items():
+        if name in redacted:
+            for column in columns:
+                redacted[name] = _blank(redacted[name], column)
+    findings = redacted.get("quality_findings")
+    if findings is not None and findings.num_rows:
+        personal = pc.fill_null(pc.is_in(findings.column("field"), pa.array(_PERSONAL_FINDING_FIELDS)), False)
+        findings = _blank(findings, "observed", personal)
+        redacted["quality_findings"] = _blank(findings, "message", personal, _WITHHELD)
+    return redacted
 
 
 def versions_dir(publish_dir: Path) -> Path:

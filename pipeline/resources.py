@@ -16,10 +16,16 @@ class WarehouseLockedError(RuntimeError):
 
 
 class TrialFolders(dg.ConfigurableResource):
-    """The source documents' folder and the folder Parquet is published to."""
+    """The source documents' folder, the folder Parquet is published to, and how.
+
+    `redact_contacts` leaves contacts' phones and emails out of the Parquet
+    (they are personal data of real people); the warehouse keeps them.
+    """
 
     source_dir: str
     publish_dir: str
+    max_document_bytes: int = 5 * 1024 * 1024
+    redact_contacts: bool = False
 
     @property
     def source_path(self) -> Path:

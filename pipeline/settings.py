@@ -18,6 +18,10 @@ WAREHOUSE_VARIABLE = "TRIALS_WAREHOUSE"
 PUBLISH_DIR_VARIABLE = "TRIALS_PUBLISH_DIR"
 REFRESH_CRON_VARIABLE = "TRIALS_REFRESH_CRON"
 DEFAULT_REFRESH_CRON = "0 6 * * *"
+MAX_DOCUMENT_BYTES_VARIABLE = "TRIALS_MAX_DOCUMENT_BYTES"
+DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+REDACT_CONTACTS_VARIABLE = "TRIALS_REDACT_CONTACTS"
+_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class TrialSettings:
     warehouse: Path
     publish_dir: Path
     refresh_cron: str = DEFAULT_REFRESH_CRON
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    redact_contacts: bool = False
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "TrialSettings":
@@ -42,4 +48,6 @@ class TrialSettings:
             warehouse=resolve(WAREHOUSE_VARIABLE, "data/warehouse.duckdb"),
             publish_dir=resolve(PUBLISH_DIR_VARIABLE, "data/published"),
             refresh_cron=environ.get(REFRESH_CRON_VARIABLE) or DEFAULT_REFRESH_CRON,
+            max_document_bytes=int(environ.get(MAX_DOCUMENT_BYTES_VARIABLE) or DEFAULT_MAX_DOCUMENT_BYTES),
+            redact_contacts=(environ.get(REDACT_CONTACTS_VARIABLE) or "").strip().lower() in _TRUE,
         )

@@ -18,23 +18,31 @@ import duckdb
 from pipeline.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
 
+DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
 @dataclass(frozen=True)
 class SourceFile:
-    """A regular file in the source directory and its cheap fingerprint."""
+    """An entry of the source directory and its cheap fingerprint (from lstat, never following links)."""
 
     source_file: str  # POSIX path relative to the source directory
     path: Path
     size: int
     modified_ns: int
+    is_link: bool = False
 
 
 @dataclass(frozen=True)
 class StagedFile:
+    """What staging keeps of a file: its bytes, or the reason they were not read."""
+
     source_file: str
     sha256: str
     size: int
     modified_ns: int
-    content: bytes
+    content: bytes | None
+    refused: str | None = None
 
 
 def _is_hidden(relative: Path) -> bool:
@@ -42,29 +50,60 @@ def _is_hidden(relative: Path) -> bool:
 
 
 def scan_source_dir(root: Path) -> list[SourceFile]:
-    """Every regular, non-hidden file under `root`, sorted by relative path.
+    """Every non-hidden file and link under `root`, sorted by relative path.
 
-    Links are not followed: a link could lead outside the folder the user
-    chose, and what is read must stay inside it.
+    Links are listed but never followed (a link could lead outside the folder
+    the user chose, and what is read must stay inside it); staging records
+    them so nothing in the folder goes unaccounted for.
     """
     root = root.resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"source directory {root} does not exist or is not a directory")
     found: list[SourceFile] = []
     for directory, subdirectories, files in os.walk(root, followlinks=False):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        for name in sorted(files):
+        linked_folders = [d for d in subdirectories if (Path(directory) / d).is_symlink()]
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and d not in linked_folders)
+        for name in sorted([*files, *linked_folders]):
             path = Path(directory) / name
             relative = path.relative_to(root)
-            if _is_hidden(relative) or path.is_symlink():
+            if _is_hidden(relative):
                 continue
-            stat = path.stat()
-            found.append(SourceFile(relative.as_posix(), path, stat.st_size, stat.st_mtime_ns))
+            stat = path.lstat()
+            is_link = path.is_symlink()
+            if not is_link and not path.is_file():
+                continue
+            found.append(SourceFile(relative.as_posix(), path, stat.st_size, stat.st_mtime_ns, is_link))
     return sorted(found, key=lambda f: f.source_file)
 
 
-def read_source_file(source: SourceFile) -> StagedFile:
-    """The file's bytes and their sha256."""
+def _link_reason(source: SourceFile, root: Path) -> str:
+    target = Path(os.path.realpath(source.path))
+    where = "inside" if target.is_relative_to(root.resolve()) else "outside"
+    return f"symbolic link to {os.readlink(source.path)} ({where} the source folder): links are recorded, never followed"
+
+
+def _hash_in_chunks(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_source_file(source: SourceFile, root: Path, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> StagedFile:
+    """The file's bytes and sha256, or for a link or an oversized file, only the reason.
+
+    An oversized file is hashed in chunks, never held in memory whole.
+    """
+    if source.is_link:
+        target = os.readlink(source.path).encode()
+        return StagedFile(source.source_file, hashlib.sha256(target).hexdigest(), source.size,
+                          source.modified_ns, None, _link_reason(source, root))
+    if source.size > max_bytes:
+        reason = (f"file is {source.size / 1048576:.1f} MiB, above the {max_bytes / 1048576:g} MiB limit "
+                  "(TRIALS_MAX_DOCUMENT_BYTES): not read")
+        return StagedFile(source.source_file, _hash_in_chunks(source.path), source.size,
+                          source.modified_ns, None, reason)
     content = source.path.read_bytes()
     return StagedFile(
         source_file=source.source_file,
@@ -89,7 +128,9 @@ class StagingSummary:
         return len(self.added) + len(self.changed) + self.unchanged
 
 
-def stage_source_dir(conn: duckdb.DuckDBPyConnection, root: Path, run_id: str) -> StagingSummary:
+def stage_source_dir(
+    conn: duckdb.DuckDBPyConnection, root: Path, run_id: str, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+) -> StagingSummary:
     """Bring `raw_documents` in line with the folder, in one transaction.
 
     A file whose size and modification time match its staged copy is not
@@ -112,7 +153,7 @@ def stage_source_dir(conn: duckdb.DuckDBPyConnection, root: Path, run_id: str) -
         if previous is not None and previous[1:] == (source.size, source.modified_ns):
             unchanged += 1
             continue
-        file = read_source_file(source)
+        file = read_source_file(source, root, max_bytes)
         if previous is None:
             added.append(file.source_file)
         elif previous[0] != file.sha256:
@@ -132,6 +173,7 @@ def stage_source_dir(conn: duckdb.DuckDBPyConnection, root: Path, run_id: str) -
                 "bytes": f.size,
                 "modified_ns": f.modified_ns,
                 "content": f.content,
+                "refused": f.refused,
                 "staged_at": now,
                 "staged_run_id": run_id,
             }
