@@ -8,8 +8,9 @@ INSTALLED := $(VENV)/.installed
 
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UI_PORT ?= 3000
+BENCH_SIZES ?= 1000,10000,100000
 
-.PHONY: run test ui clean
+.PHONY: run test ui fuzz bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +27,14 @@ run: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
+fuzz: $(INSTALLED)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
+
 ui: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev --host 127.0.0.1 --port $(UI_PORT) -w workspace.yaml
 
 clean:
 	rm -rf data
+
+bench: $(INSTALLED)
+	$(BIN)/python -m pipeline.bench run --sizes $(BENCH_SIZES)

@@ -22,20 +22,41 @@ from pipeline.swaps import repair_child_rows
 from pipeline.thresholds import extract_thresholds
 
 _ENGINE_DIR = Path(__file__).resolve().parent
+# The code and data that decide a document's rows; a change here reparses everything.
+_PARSING_SOURCES = (
+    "layouts/*.py",
+    "data/*",
+    "ages.py",
+    "conditions.py",
+    "criteria.py",
+    "dates.py",
+    "decoding.py",
+    "document.py",
+    "dosing.py",
+    "drugs.py",
+    "formats.py",
+    "parsing.py",
+    "study_fields.py",
+    "swaps.py",
+    "tables.py",
+    "thresholds.py",
+    "vocabularies.py",
+)
 
 
 @functools.cache
 def parser_version() -> str:
-    """A fingerprint of the parsing code.
+    """A fingerprint of the parsing code and its vocabularies.
 
     Stored with each document so that a change to any layout or rule makes
     the next run reparse every document from its stored bytes, instead of
     leaving tables built by two versions of the code side by side.
     """
     digest = hashlib.sha256()
-    for path in sorted(_ENGINE_DIR.rglob("*.py")):
-        digest.update(path.relative_to(_ENGINE_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
+    for pattern in _PARSING_SOURCES:
+        for path in sorted(_ENGINE_DIR.glob(pattern)):
+            digest.update(path.relative_to(_ENGINE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -1,0 +1,131 @@
+"""The benchmark: real Dagster materializations over generated corpora, and the machine's floor.
+
+For each size it prints documents per second end to end (staging, parsing,
+merging, checking, publishing, through the real Definitions), the peak
+memory of the process that ran it, the same machine's floor measured in the
+same run (DuckDB reading the same files with `read_text`), and the cost of a
+rerun after one document changed. It never fails on time: it reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipeline.bench.generate import generate_corpus
+
+# Run in a child process so its peak memory is its own.
+_MATERIALIZE = """
+import json, sys, time
+from pathlib import Path
+import dagster as dg
+from pipeline.definitions import build_definitions
+from pipeline.settings import TrialSettings
+
+folder = Path(sys.argv[1])
+settings = TrialSettings(Path(sys.argv[2]), folder / "warehouse.duckdb", folder / "published")
+job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+started = time.perf_counter()
+result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+print(json.dumps({"seconds": time.perf_counter() - started, "success": result.success}))
+"""
+
+
+@dataclass
+class Figures:
+    documents: int
+    seconds: float
+    documents_per_second: float
+    peak_rss_mib: float
+    floor_seconds: float
+    floor_documents_per_second: float
+    ratio_to_floor: float
+    one_change_seconds: float
+    one_change_share: float
+    success: bool
+
+
+def _materialize(folder: Path, source: Path) -> tuple[float, float, bool]:
+    """(seconds inside the run, peak RSS in MiB, success) of one materialization in a child process."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _MATERIALIZE, str(folder), str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "DAGSTER_HOME": str(folder)},
+    )
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    report = json.loads(output.decode().strip().splitlines()[-1])
+    return report["seconds"], usage.ru_maxrss / 1024, report["success"] and child.returncode == 0
+
+
+def read_floor(source: Path) -> float:
+    """Seconds for DuckDB to read every file of the corpus as text: the machine's floor."""
+    started = time.perf_counter()
+    with duckdb.connect() as conn:
+        conn.execute("SELECT count(*), sum(length(content)) FROM read_text(?)", [str(source / "**" / "*")]).fetchall()
+    return time.perf_counter() - started
+
+
+def _change_one_document(source: Path) -> None:
+    first = min(p for p in source.rglob("*") if p.is_file())
+    first.write_bytes(first.read_bytes() + b"\n")
+
+
+def measure(size: int, workdir: Path, seed: int = 0) -> Figures:
+    """Generate `size` documents, build them, rebuild after one change, and read the floor."""
+    folder = workdir / f"bench-{size}"
+    shutil.rmtree(folder, ignore_errors=True)
+    source = folder / "sources"
+    generate_corpus(size, source, seed=seed)
+    floor = read_floor(source)
+    seconds, peak, success = _materialize(folder, source)
+    _change_one_document(source)
+    one_change, _, changed_ok = _materialize(folder, source)
+    return Figures(
+        documents=size,
+        seconds=round(seconds, 2),
+        documents_per_second=round(size / seconds, 1),
+        peak_rss_mib=round(peak, 1),
+        floor_seconds=round(floor, 3),
+        floor_documents_per_second=round(size / floor, 1),
+        ratio_to_floor=round(seconds / floor, 1),
+        one_change_seconds=round(one_change, 2),
+        one_change_share=round(one_change / seconds, 4),
+        success=success and changed_ok,
+    )
+
+
+def format_figures(figures: list[Figures]) -> str:
+    header = ("documents", "seconds", "docs/s", "peak RSS MiB", "floor docs/s", "x floor", "1-change s", "1-change share")
+    lines = [" | ".join(header), " | ".join("---" for _ in header)]
+    for f in figures:
+        lines.append(
+            f"{f.documents:,} | {f.seconds:.1f} | {f.documents_per_second:,.0f} | {f.peak_rss_mib:,.0f} | "
+            f"{f.floor_documents_per_second:,.0f} | {f.ratio_to_floor:.1f} | {f.one_change_seconds:.1f} | "
+            f"{f.one_change_share:.1%}" + ("" if f.success else " | RUN FAILED")
+        )
+    return "\n".join(lines)
+
+
+def run_benchmark(sizes: list[int], workdir: Path, seed: int = 0, keep: bool = False) -> list[Figures]:
+    """Measure each size in turn, printing each line as it is measured."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    figures = []
+    for size in sizes:
+        print(f"measuring {size:,} documents ...", file=sys.stderr, flush=True)
+        figures.append(measure(size, workdir, seed))
+        print(json.dumps(asdict(figures[-1])), file=sys.stderr, flush=True)
+        if not keep:
+            shutil.rmtree(workdir / f"bench-{size}", ignore_errors=True)
+    print(format_figures(figures))
+    return figures
