@@ -9,7 +9,12 @@ rerun on unchanged sources parses nothing and leaves every table identical.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +35,8 @@ PER_DOCUMENT_TABLES: tuple[str, ...] = (
 )
 
 _BATCH_DOCUMENTS = 500
+_CHUNK_DOCUMENTS = 25
+_POOL_THRESHOLD = 200
 
 PENDING_SQL = """
 SELECT r.source_file, r.sha256, r.bytes, r.content, r.refused
@@ -44,6 +51,29 @@ SELECT d.source_file FROM documents AS d
 ANTI JOIN raw_documents AS r USING (source_file)
 ORDER BY d.source_file
 """
+
+
+def _parse_staged(job: tuple[tuple, str]) -> DocumentResult:
+    (source_file, sha256, size, content, refused), run_id = job
+    if refused is not None:
+        return refused_document(source_file, sha256, size, refused, run_id)
+    return parse_document(source_file, bytes(content), sha256, run_id)
+
+
+@contextmanager
+def _parser_pool(pending: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes on every core when there is enough to parse to repay starting them.
+
+    Parsing is pure Python and CPU-bound, so processes (not threads) use the
+    cores; `forkserver` starts them clean instead of forking a process that
+    runs Dagster's threads.
+    """
+    workers = os.cpu_count() or 1
+    if pending < _POOL_THRESHOLD or workers < 2:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        yield pool
 
 
 @dataclass
@@ -74,15 +104,15 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     """Parse every staged document that needs it and swap its rows in one transaction."""
     summary = ParseSummary()
     results: list[DocumentResult] = []
-    with conn.cursor() as reader:
+    pending = conn.execute(f"SELECT count(*) FROM ({PENDING_SQL})", [parser_version()]).fetchall()[0][0]
+    with _parser_pool(pending) as pool, conn.cursor() as reader:
         reader.execute(PENDING_SQL, [parser_version()])
         while batch := reader.fetchmany(_BATCH_DOCUMENTS):
-            for source_file, sha256, size, content, refused in batch:
-                if refused is not None:
-                    result = refused_document(source_file, sha256, size, refused, run_id)
-                else:
-                    result = parse_document(source_file, bytes(content), sha256, run_id)
+            jobs = [(row, run_id) for row in batch]
+            parsed = pool.map(_parse_staged, jobs, chunksize=_CHUNK_DOCUMENTS) if pool else map(_parse_staged, jobs)
+            for result in parsed:
                 results.append(result)
+                source_file = result.document["source_file"]
                 summary.formats[result.document["format"] or "unknown"] += 1
                 if result.status == "PARSED":
                     summary.parsed.append(source_file)
