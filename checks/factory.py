@@ -8,14 +8,13 @@ table of the first ones, so the UI's checks tab and `quality_findings` tell
 the same story.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import dagster as dg
 import pyarrow as pa
 
 from pipeline.preview import markdown_preview
+from pipeline.publish import PERSONAL_FINDING_FIELDS
 from pipeline.resources import WarehouseResource
 
 _SAMPLE_ROWS = 10
@@ -58,6 +57,29 @@ def check_result(check: QualityCheck, findings: pa.Table) -> dg.AssetCheckResult
     return dg.AssetCheckResult(passed=failures == 0, severity=severity, metadata=metadata)
 
 
+_LOGGED_ERRORS = 20
+
+
+def error_lines(check: QualityCheck, findings: pa.Table) -> list[str]:
+    """One line per ERROR finding a user can act on: which document, which trial, what is wrong.
+
+    Contacts' phones and emails are personal data: their findings are named
+    in the log, never quoted.
+    """
+    lines = []
+    for finding in findings.to_pylist():
+        if finding["severity"] != "ERROR":
+            continue
+        what = finding["message"]
+        if finding["field"] in PERSONAL_FINDING_FIELDS:
+            what = "a contact's phone or email is malformed (see quality_findings)"
+        lines.append(f"{check.asset}.{check.name}: {finding['source_file'] or 'all documents'} "
+                     f"({finding['nct_id'] or 'no trial'}): {what}")
+    if len(lines) > _LOGGED_ERRORS:
+        lines = lines[:_LOGGED_ERRORS] + [f"... and {len(lines) - _LOGGED_ERRORS} more in quality_findings"]
+    return lines
+
+
 def build_asset_check(check: QualityCheck) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=check.asset,
@@ -67,9 +89,11 @@ def build_asset_check(check: QualityCheck) -> dg.AssetChecksDefinition:
         additional_deps=["quality_findings"],
         pool="duckdb",
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.get_connection() as conn:
             findings = conn.sql(_FINDINGS_SQL, params=[list(check.finding_checks)]).to_arrow_table()
+        for line in error_lines(check, findings):
+            context.log.error(line)
         return check_result(check, findings)
 
     return _check

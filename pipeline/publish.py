@@ -28,7 +28,7 @@ _KEEP_VERSIONS = 2
 
 
 PERSONAL_COLUMNS = {"contacts": ("phone", "email")}
-_PERSONAL_FINDING_FIELDS = ["phone", "email", "phone,email"]
+PERSONAL_FINDING_FIELDS = ["phone", "email", "phone,email"]
 _WITHHELD = "a contact's phone or email was flagged; the details are withheld from the published files"
 
 
@@ -49,7 +49,7 @@ def redact_personal_data(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
                 redacted[name] = _blank(redacted[name], column)
     findings = redacted.get("quality_findings")
     if findings is not None and findings.num_rows:
-        personal = pc.fill_null(pc.is_in(findings.column("field"), pa.array(_PERSONAL_FINDING_FIELDS)), False)
+        personal = pc.fill_null(pc.is_in(findings.column("field"), pa.array(PERSONAL_FINDING_FIELDS)), False)
         findings = _blank(findings, "observed", personal)
         redacted["quality_findings"] = _blank(findings, "message", personal, _WITHHELD)
     return redacted

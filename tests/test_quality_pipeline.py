@@ -157,3 +157,25 @@ def test_a_blocking_failure_leaves_the_published_parquet_untouched(tmp_path):
     assert {p.name: p.read_bytes() for p in settings.publish_dir.iterdir()} == before
     published_steps = [e for e in result.all_events if e.step_key == "published_parquet"]
     assert not [e for e in published_steps if e.event_type_value == "STEP_SUCCESS"]
+
+
+def test_a_blocking_failure_names_the_document_in_one_log_line():
+    import pyarrow as pa
+
+    from checks.catalog import schema_checks
+    from checks.factory import error_lines
+
+    check = next(c for c in schema_checks() if c.asset == "conditions")
+    findings = pa.table({
+        "severity": ["ERROR", "WARNING", "ERROR"],
+        "source_file": [SEED_000, SEED_000, SEED_001],
+        "nct_id": ["NCT07203053", "NCT07203053", "NCT06893783"],
+        "field": ["nct_id,condition", "condition", "email"],
+        "message": ["conditions holds more than one row for the key (nct_id, condition): NCT07203053, SCLC",
+                    "a warning", "email 'x@' is not a well-formed email"],
+    })
+    assert error_lines(check, findings) == [
+        f"conditions.schema: {SEED_000} (NCT07203053): conditions holds more than one row for the key "
+        "(nct_id, condition): NCT07203053, SCLC",
+        f"conditions.schema: {SEED_001} (NCT06893783): a contact's phone or email is malformed (see quality_findings)",
+    ]
