@@ -39,11 +39,17 @@ _CHUNK_DOCUMENTS = 25
 _POOL_THRESHOLD = 200
 
 PENDING_SQL = """
-SELECT r.source_file, r.sha256, r.bytes, r.content, r.refused
+SELECT r.source_file
 FROM raw_documents AS r
 LEFT JOIN documents AS d USING (source_file)
 WHERE d.source_file IS NULL OR d.sha256 <> r.sha256 OR d.parser_version IS DISTINCT FROM ?
 ORDER BY r.source_file
+"""
+
+STAGED_SQL = """
+SELECT source_file, sha256, bytes, content, refused
+FROM raw_documents WHERE source_file IN (SELECT unnest(?))
+ORDER BY source_file
 """
 
 REMOVED_SQL = """
@@ -100,30 +106,40 @@ def _collect(results: list[DocumentResult]) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> ParseSummary:
-    """Parse every staged document that needs it and swap its rows in one transaction."""
-    summary = ParseSummary()
-    results: list[DocumentResult] = []
-    pending = conn.execute(f"SELECT count(*) FROM ({PENDING_SQL})", [parser_version()]).fetchall()[0][0]
-    with _parser_pool(pending) as pool, conn.cursor() as reader:
-        reader.execute(PENDING_SQL, [parser_version()])
-        while batch := reader.fetchmany(_BATCH_DOCUMENTS):
-            jobs = [(row, run_id) for row in batch]
-            parsed = pool.map(_parse_staged, jobs, chunksize=_CHUNK_DOCUMENTS) if pool else map(_parse_staged, jobs)
-            for result in parsed:
-                results.append(result)
-                source_file = result.document["source_file"]
-                summary.formats[result.document["format"] or "unknown"] += 1
-                if result.status == "PARSED":
-                    summary.parsed.append(source_file)
-                else:
-                    summary.quarantined[source_file] = result.document["error"]
-    summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
-
+def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], results: list[DocumentResult]) -> None:
     rows = _collect(results)
-    replaced = [r.document["source_file"] for r in results] + summary.removed
-    with transaction(conn):
-        for table in PER_DOCUMENT_TABLES:
-            delete_where_in(conn, table, "source_file", replaced)
-            insert_arrow(conn, table, rows_to_arrow(table, rows[table]))
+    for table in PER_DOCUMENT_TABLES:
+        delete_where_in(conn, table, "source_file", source_files)
+        insert_arrow(conn, table, rows_to_arrow(table, rows[table]))
+
+
+def _record(summary: ParseSummary, result: DocumentResult) -> None:
+    source_file = result.document["source_file"]
+    summary.formats[result.document["format"] or "unknown"] += 1
+    if result.status == "PARSED":
+        summary.parsed.append(source_file)
+    else:
+        summary.quarantined[source_file] = result.document["error"]
+
+
+def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> ParseSummary:
+    """Parse every staged document that needs it and swap its rows, all in one transaction.
+
+    Documents are read, parsed and written a batch at a time, so memory
+    holds one batch, not the corpus; the transaction still makes the whole
+    pass appear at once or not at all.
+    """
+    summary = ParseSummary()
+    pending = [row[0] for row in conn.execute(PENDING_SQL, [parser_version()]).fetchall()]
+    with _parser_pool(len(pending)) as pool, transaction(conn):
+        for start in range(0, len(pending), _BATCH_DOCUMENTS):
+            batch = pending[start : start + _BATCH_DOCUMENTS]
+            staged = conn.execute(STAGED_SQL, [batch]).fetchall()
+            jobs = [(row, run_id) for row in staged]
+            results = list(pool.map(_parse_staged, jobs, chunksize=_CHUNK_DOCUMENTS) if pool else map(_parse_staged, jobs))
+            for result in results:
+                _record(summary, result)
+            _replace_rows(conn, batch, results)
+        summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
+        _replace_rows(conn, summary.removed, [])
     return summary
