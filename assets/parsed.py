@@ -8,6 +8,7 @@ from pipeline.incremental import parse_changed_documents
 from pipeline.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
 from pipeline.resources import WarehouseResource
+from pipeline.scope import clear_pending, plan_scope
 from pipeline.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
 from pipeline.warehouse import transaction
 
@@ -75,9 +76,12 @@ def trial_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     """
     with warehouse.get_connection() as conn:
         with transaction(conn):
-            counts = rebuild_merged_tables(conn)
-            counts.update(rebuild_quality_tables(conn))
-        context.log.info(f"rebuilt trial tables: {counts}")
+            scope = plan_scope(conn)
+            counts = rebuild_merged_tables(conn, scope)
+            counts.update(rebuild_quality_tables(conn, scope))
+            clear_pending(conn)
+        context.log.info(f"rebuilt {scope.describe()}; rows now: {counts}")
         for name in [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name, "quality_findings"]:
-            yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(conn, name))
+            metadata = {**table_metadata(conn, name), "rebuilt": scope.describe()}
+            yield dg.MaterializeResult(asset_key=name, metadata=metadata)
         yield dg.MaterializeResult(asset_key="quality_summary", metadata=quality_summary_metadata(conn))

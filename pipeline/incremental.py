@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from pipeline.parsing import DocumentResult, parse_document, parser_version, refused_document
+from pipeline.scope import mark_pending
 from pipeline.tables import TRIAL_CHILD_TABLES, parsed_table_name
 from pipeline.warehouse import PARSED_FINDINGS, delete_where_in, insert_arrow, rows_to_arrow, transaction
 
@@ -108,9 +109,11 @@ def _collect(results: list[DocumentResult]) -> dict[str, list[dict[str, Any]]]:
 
 def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], results: list[DocumentResult]) -> None:
     rows = _collect(results)
+    mark_pending(conn, source_files)
     for table in PER_DOCUMENT_TABLES:
         delete_where_in(conn, table, "source_file", source_files)
         insert_arrow(conn, table, rows_to_arrow(table, rows[table]))
+    mark_pending(conn, source_files)
 
 
 def _record(summary: ParseSummary, result: DocumentResult) -> None:

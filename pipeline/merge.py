@@ -20,6 +20,7 @@ import duckdb
 
 from pipeline.tables import PARSED_STUDIES, STUDY_DATE_FIELDS, TRIAL_CHILD_TABLES, Table, parsed_table_name
 from pipeline.evidence_links import rebuild_evidence_links
+from pipeline.scope import TrialScope
 from pipeline.warehouse import replace_table
 
 STUDY_SOURCES_SQL = """
@@ -34,7 +35,7 @@ SELECT
     ) AS BIGINT) AS rank
 FROM parsed_studies AS p
 JOIN documents AS d USING (source_file)
-WHERE d.status = 'PARSED'
+WHERE d.status = 'PARSED' AND {scope}
 """
 
 
@@ -52,7 +53,7 @@ def _field_groups() -> dict[str, str]:
     return stated
 
 
-def studies_sql() -> str:
+def studies_sql(scope: str = "TRUE") -> str:
     """One row per trial, each field from the newest document stating it."""
     stated = _field_groups()
     merged = []
@@ -70,17 +71,18 @@ SELECT
     list(p.source_file ORDER BY s.rank) AS source_files
 FROM parsed_studies AS p
 JOIN study_sources AS s USING (nct_id, source_file)
+WHERE {scope}
 GROUP BY p.nct_id
 """
 
 
-def child_table_sql(table: Table) -> str:
+def child_table_sql(table: Table, scope: str = "TRUE") -> str:
     """A trial's rows from the newest document that has rows for this table."""
     parsed = parsed_table_name(table)
     return f"""
 WITH chosen AS (
     SELECT c.nct_id, arg_min(c.source_file, s.rank) AS source_file
-    FROM (SELECT DISTINCT nct_id, source_file FROM {parsed}) AS c
+    FROM (SELECT DISTINCT nct_id, source_file FROM {parsed} AS p WHERE {scope}) AS c
     JOIN study_sources AS s USING (nct_id, source_file)
     GROUP BY c.nct_id
 )
@@ -89,11 +91,12 @@ SELECT t.* FROM {parsed} AS t JOIN chosen USING (nct_id, source_file)
 
 
 
-def rebuild_merged_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild study_sources, studies, every child table and the article links."""
-    counts = {"study_sources": replace_table(conn, "study_sources", STUDY_SOURCES_SQL)}
-    counts["studies"] = replace_table(conn, "studies", studies_sql())
+def rebuild_merged_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> dict[str, int]:
+    """Rebuild study_sources, studies, every child table and the article links for the trials in scope."""
+    trials = scope.trials_sql("p.nct_id")
+    counts = {"study_sources": replace_table(conn, "study_sources", STUDY_SOURCES_SQL.format(scope=trials), scope.trials_sql())}
+    counts["studies"] = replace_table(conn, "studies", studies_sql(trials), scope.trials_sql())
     for table in TRIAL_CHILD_TABLES:
-        counts[table.name] = replace_table(conn, table.name, child_table_sql(table))
-    counts["evidence_trial_links"] = rebuild_evidence_links(conn)
+        counts[table.name] = replace_table(conn, table.name, child_table_sql(table, trials), scope.trials_sql())
+    counts["evidence_trial_links"] = rebuild_evidence_links(conn, scope)
     return counts

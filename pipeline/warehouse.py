@@ -17,6 +17,8 @@ import pyarrow as pa
 
 from pipeline.tables import (
     QUALITY_FINDINGS,
+    STRING,
+    Column,
     TABLES_BY_NAME,
     TRIAL_CHILD_TABLES,
     Table,
@@ -29,8 +31,14 @@ PARSED_FINDINGS = Table(
     "Findings raised while reading each document.",
     QUALITY_FINDINGS.columns,
 )
+PENDING_TRIALS = Table("pending_trials", "Trials whose documents changed since the trial tables were built.",
+                       (Column("nct_id", STRING),))
+PENDING_DOCUMENTS = Table("pending_documents", "Documents changed since the trial tables were built.",
+                          (Column("source_file", STRING),))
 WAREHOUSE_TABLES: dict[str, Table] = {
     **TABLES_BY_NAME,
+    PENDING_TRIALS.name: PENDING_TRIALS,
+    PENDING_DOCUMENTS.name: PENDING_DOCUMENTS,
     **{
         parsed_table_name(t): Table(parsed_table_name(t), f"{t.name} as read from each document", t.columns, t.key)
         for t in TRIAL_CHILD_TABLES
@@ -136,10 +144,10 @@ def delete_where_in(conn: duckdb.DuckDBPyConnection, table_name: str, column: st
     conn.unregister("_keys")
 
 
-def replace_table(conn: duckdb.DuckDBPyConnection, table_name: str, select_sql: str) -> int:
-    """Replace a derived table's rows with a query's, keeping its declared types."""
+def replace_table(conn: duckdb.DuckDBPyConnection, table_name: str, select_sql: str, scope_sql: str = "TRUE") -> int:
+    """Replace a derived table's rows (those matching `scope_sql`) with a query's, keeping its declared types."""
     columns = ", ".join(f'"{c}"' for c in schema_of(table_name).names)
-    conn.execute(f"DELETE FROM {_quoted(table_name)}")
+    conn.execute(f"DELETE FROM {_quoted(table_name)} WHERE {scope_sql}")
     conn.execute(f"INSERT INTO {_quoted(table_name)} ({columns}) SELECT {columns} FROM ({select_sql})")
     return row_count(conn, table_name)
 
@@ -148,11 +156,11 @@ def row_count(conn: duckdb.DuckDBPyConnection, table_name: str) -> int:
     return conn.execute(f"SELECT count(*) FROM {_quoted(table_name)}").fetchall()[0][0]
 
 
-def read_table(conn: duckdb.DuckDBPyConnection, table_name: str) -> pa.Table:
-    """A whole table as Arrow, rows in a stable order, cast to the declared schema.
+def read_table(conn: duckdb.DuckDBPyConnection, table_name: str, where_sql: str = "TRUE") -> pa.Table:
+    """A table (or its rows matching `where_sql`) as Arrow, in a stable order, cast to the declared schema.
 
     Sorting by every column makes a rerun on unchanged sources produce
     byte-identical Parquet.
     """
-    table = conn.sql(f"SELECT * FROM {_quoted(table_name)} ORDER BY ALL").to_arrow_table()
+    table = conn.sql(f"SELECT * FROM {_quoted(table_name)} WHERE {where_sql} ORDER BY ALL").to_arrow_table()
     return table.cast(schema_of(table_name))

@@ -8,11 +8,13 @@ import subprocess
 import sys
 
 import dagster as dg
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
 from pipeline.definitions import build_definitions
 from pipeline.resources import TrialFolders
+from pipeline.tables import PUBLISHED_TABLES
 from tests.pipeline_helpers import PROJECT_ROOT, materialize_all, published, query, settings_in
 
 
@@ -139,3 +141,34 @@ def test_two_runs_at_once_both_end_and_leave_the_warehouse_consistent(tmp_path):
     assert query(settings, "SELECT count(*), count(DISTINCT nct_id) FROM studies") == [(4, 4)]
     assert query(settings, "SELECT count(*) FROM sites") == [(20,)]
     assert len(published(settings, "studies")) == 4
+
+
+def _all_published(settings) -> dict:
+    return {t.name: pq.read_table(settings.publish_dir / f"{t.name}.parquet") for t in PUBLISHED_TABLES}
+
+
+def test_an_incremental_rebuild_gives_the_same_tables_as_a_full_one(tmp_path):
+    incremental = settings_in(tmp_path / "incremental")
+    assert materialize_all(incremental).success
+    seed = incremental.source_dir / "003_78907bef003bf639.txt"
+    changed = seed.read_text().replace("50 participants", "0 participants").replace("Last Updated: 2025-04-23", "Last Updated: 2025-06-01")
+    (incremental.source_dir / "003_copy.txt").write_text(changed)
+    (incremental.source_dir / "004_05c86904299774e9.txt").unlink()
+    result = materialize_all(incremental)
+    assert result.success
+    studies = next(m for m in result.asset_materializations_for_node("trial_tables") if m.asset_key.to_user_string() == "studies")
+    assert studies.metadata["rebuilt"].value == "1 trial(s) whose documents changed"
+
+    full = settings_in(tmp_path / "full", copy_seeds=False)
+    full.source_dir.rmdir()
+    shutil.copytree(incremental.source_dir, full.source_dir)
+    assert materialize_all(full).success
+    rebuilt, fresh = _all_published(incremental), _all_published(full)
+    for name in fresh:
+        if name == "documents":
+            drop = ["parsed_run_id"]
+            assert rebuilt[name].drop_columns(drop).equals(fresh[name].drop_columns(drop)), name
+        else:
+            assert rebuilt[name].equals(fresh[name]), name
+    assert len(rebuilt["evidence_trial_links"]) == 0
+    assert {f["category"] for f in rebuilt["quality_findings"].to_pylist()} >= {"enrollment", "duplicate_conflict"}

@@ -17,7 +17,8 @@ from pipeline.document import Finding
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
 from pipeline.tables import CONTRACT_TABLES, STUDY_SOURCES
-from pipeline.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, rows_to_arrow
+from pipeline.scope import TrialScope
+from pipeline.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
 
 # Tables whose rows the models validate: everything published except the findings themselves.
 VALIDATED_TABLES: tuple[str, ...] = tuple(
@@ -31,14 +32,16 @@ GROUP BY ALL
 """
 
 
-def collect_findings(conn: duckdb.DuckDBPyConnection) -> list[Finding]:
-    """Validate every table and run every rule against the warehouse as it is now."""
-    frames = {name: to_frame(read_table(conn, name)) for name in VALIDATED_TABLES}
-    parsed_studies = to_frame(read_table(conn, "parsed_studies"))
-    findings = [
-        Finding(**row)
-        for row in read_table(conn, PARSED_FINDINGS.name).to_pylist()
-    ]
+def _read_scoped(conn: duckdb.DuckDBPyConnection, name: str, scope: TrialScope):
+    columns = schema_of(name).names
+    return read_table(conn, name, scope.rows_sql("nct_id" in columns, "source_file" in columns))
+
+
+def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialScope(full=True)) -> list[Finding]:
+    """Validate every table and run every rule on the rows in scope, as the warehouse is now."""
+    frames = {name: to_frame(_read_scoped(conn, name, scope)) for name in VALIDATED_TABLES}
+    parsed_studies = to_frame(_read_scoped(conn, "parsed_studies", scope))
+    findings = [Finding(**row) for row in _read_scoped(conn, PARSED_FINDINGS.name, scope).to_pylist()]
     for name, frame in frames.items():
         findings.extend(validate_frame(name, frame))
     studies = frames["studies"]
@@ -53,10 +56,10 @@ def collect_findings(conn: duckdb.DuckDBPyConnection) -> list[Finding]:
     return findings
 
 
-def rebuild_quality_tables(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Replace `quality_findings` and `quality_summary` with the current findings."""
-    findings = collect_findings(conn)
-    conn.execute("DELETE FROM quality_findings")
+def rebuild_quality_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> dict[str, int]:
+    """Replace the findings about the trials and documents in scope, then the summary."""
+    findings = collect_findings(conn, scope)
+    conn.execute(f"DELETE FROM quality_findings WHERE {scope.rows_sql(True, True)}")
     insert_arrow(conn, "quality_findings", rows_to_arrow("quality_findings", [f.as_row() for f in findings]))
     summary = replace_table(conn, "quality_summary", _SUMMARY_SQL)
-    return {"quality_findings": len(findings), "quality_summary": summary}
+    return {"quality_findings": row_count(conn, "quality_findings"), "quality_summary": summary}
