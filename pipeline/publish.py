@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,19 +40,18 @@ def _blank(table: pa.Table, column: str, where: pa.Array | None = None, value: s
     return table.set_column(index, field, values)
 
 
+def redact_table(name: str, table: pa.Table) -> pa.Table:
+    """A table with contacts' phones and emails left out (columns kept, values null), in findings too."""
+    for column in PERSONAL_COLUMNS.get(name, ()):
+        table = _blank(table, column)
+    if name == "quality_findings" and table.num_rows:
+        personal = pc.fill_null(pc.is_in(table.column("field"), pa.array(PERSONAL_FINDING_FIELDS)), False)
+        table = _blank(_blank(table, "observed", personal), "message", personal, _WITHHELD)
+    return table
+
+
 def redact_personal_data(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
-    """Contacts' phones and emails left out (columns kept, values null), in findings too."""
-    redacted = dict(tables)
-    for name, columns in PERSONAL_COLUMNS.items():
-        if name in redacted:
-            for column in columns:
-                redacted[name] = _blank(redacted[name], column)
-    findings = redacted.get("quality_findings")
-    if findings is not None and findings.num_rows:
-        personal = pc.fill_null(pc.is_in(findings.column("field"), pa.array(PERSONAL_FINDING_FIELDS)), False)
-        findings = _blank(findings, "observed", personal)
-        redacted["quality_findings"] = _blank(findings, "message", personal, _WITHHELD)
-    return redacted
+    return {name: redact_table(name, table) for name, table in tables.items()}
 
 
 def versions_dir(publish_dir: Path) -> Path:
@@ -76,10 +75,10 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _write_version(tables: Mapping[str, pa.Table], folder: Path, run_id: str) -> dict:
+def _write_version(tables: Iterable[tuple[str, pa.Table]], folder: Path, run_id: str) -> dict:
     folder.mkdir(parents=True)
     entries = []
-    for name, table in tables.items():
+    for name, table in tables:
         path = folder / f"{name}.parquet"
         pq.write_table(table, path, compression="zstd")
         _fsync(path)
@@ -127,8 +126,11 @@ def _prune(versions: Path, current: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish_tables(tables: Mapping[str, pa.Table], publish_dir: Path, run_id: str) -> dict:
-    """Write every table and the manifest as a new publication, then make it the published one."""
+def publish_tables(tables: Iterable[tuple[str, pa.Table]], publish_dir: Path, run_id: str) -> dict:
+    """Write every table and the manifest as a new publication, then make it the published one.
+
+    Tables arrive one at a time (name, table), so only one is in memory.
+    """
     versions = versions_dir(publish_dir)
     versions.mkdir(parents=True, exist_ok=True)
     _adopt_plain_folder(publish_dir, versions)

@@ -25,6 +25,8 @@ VALIDATED_TABLES: tuple[str, ...] = tuple(
     t.name for t in (*CONTRACT_TABLES, STUDY_SOURCES) if t.name != "quality_findings"
 )
 
+_RULE_TABLES = {"studies", "eligibility_criteria", "outcomes", "evidence_findings", "dosing", "study_sources"}
+
 _SUMMARY_SQL = """
 SELECT source_file, nct_id, category, severity, CAST(count(*) AS BIGINT) AS findings
 FROM quality_findings
@@ -39,11 +41,15 @@ def _read_scoped(conn: duckdb.DuckDBPyConnection, name: str, scope: TrialScope):
 
 def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialScope(full=True)) -> list[Finding]:
     """Validate every table and run every rule on the rows in scope, as the warehouse is now."""
-    frames = {name: to_frame(_read_scoped(conn, name, scope)) for name in VALIDATED_TABLES}
-    parsed_studies = to_frame(_read_scoped(conn, "parsed_studies", scope))
     findings = [Finding(**row) for row in _read_scoped(conn, PARSED_FINDINGS.name, scope).to_pylist()]
-    for name, frame in frames.items():
+    # One table in memory at a time, except the few the rules read together.
+    frames = {}
+    for name in VALIDATED_TABLES:
+        frame = to_frame(_read_scoped(conn, name, scope))
         findings.extend(validate_frame(name, frame))
+        if name in _RULE_TABLES:
+            frames[name] = frame
+    parsed_studies = to_frame(_read_scoped(conn, "parsed_studies", scope))
     studies = frames["studies"]
     findings.extend(rules.check_date_order(studies))
     findings.extend(rules.check_enrollment(studies))
