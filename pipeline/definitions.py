@@ -13,6 +13,11 @@ from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.settings import TrialSettings
 
 
+# DuckDB would take most of the machine's memory for its buffers before spilling;
+# a bound keeps the pipeline beside other work on a 2-core, 24 GiB machine.
+WAREHOUSE_CONNECTION_CONFIG = {"memory_limit": "2GB", "threads": 2}
+
+
 def build_definitions(settings: TrialSettings) -> dg.Definitions:
     """Definitions reading `settings.source_dir` and writing the warehouse and Parquet.
 
@@ -32,7 +37,9 @@ def build_definitions(settings: TrialSettings) -> dg.Definitions:
                 max_document_bytes=settings.max_document_bytes,
                 redact_contacts=settings.redact_contacts,
             ),
-            "warehouse": WarehouseResource(database=str(settings.warehouse)),
+            "warehouse": WarehouseResource(
+                database=str(settings.warehouse), connection_config=WAREHOUSE_CONNECTION_CONFIG
+            ),
         },
         executor=dg.in_process_executor,
     )

@@ -128,41 +128,10 @@ class StagingSummary:
         return len(self.added) + len(self.changed) + self.unchanged
 
 
-def stage_source_dir(
-    conn: duckdb.DuckDBPyConnection, root: Path, run_id: str, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
-) -> StagingSummary:
-    """Bring `raw_documents` in line with the folder, in one transaction.
+_STAGE_BATCH = 500
 
-    A file whose size and modification time match its staged copy is not
-    read again; any other file is read and hashed, and staged anew only when
-    its bytes changed. Files gone from the folder leave `raw_documents`.
-    """
-    sources = scan_source_dir(root)
-    known = {
-        name: (sha256, size, modified_ns)
-        for name, sha256, size, modified_ns in conn.execute(
-            "SELECT source_file, sha256, bytes, modified_ns FROM raw_documents"
-        ).fetchall()
-    }
-    staged: list[StagedFile] = []
-    added: list[str] = []
-    changed: list[str] = []
-    unchanged = 0
-    for source in sources:
-        previous = known.get(source.source_file)
-        if previous is not None and previous[1:] == (source.size, source.modified_ns):
-            unchanged += 1
-            continue
-        file = read_source_file(source, root, max_bytes)
-        if previous is None:
-            added.append(file.source_file)
-        elif previous[0] != file.sha256:
-            changed.append(file.source_file)
-        else:
-            unchanged += 1
-        staged.append(file)
-    removed = sorted(set(known) - {s.source_file for s in sources})
 
+def _write_staged(conn: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: str) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     incoming = rows_to_arrow(
         "raw_documents",
@@ -177,12 +146,54 @@ def stage_source_dir(
                 "staged_at": now,
                 "staged_run_id": run_id,
             }
-            for f in staged
+            for f in files
         ],
     )
+    delete_where_in(conn, "raw_documents", "source_file", [f.source_file for f in files])
+    insert_arrow(conn, "raw_documents", incoming)
+
+
+def stage_source_dir(
+    conn: duckdb.DuckDBPyConnection, root: Path, run_id: str, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+) -> StagingSummary:
+    """Bring `raw_documents` in line with the folder, in one transaction.
+
+    A file whose size and modification time match its staged copy is not
+    read again; any other file is read and hashed, and staged anew only when
+    its bytes changed. Files gone from the folder leave `raw_documents`.
+    Files are written a batch at a time, so memory holds one batch.
+    """
+    sources = scan_source_dir(root)
+    known = {
+        name: (sha256, size, modified_ns)
+        for name, sha256, size, modified_ns in conn.execute(
+            "SELECT source_file, sha256, bytes, modified_ns FROM raw_documents"
+        ).fetchall()
+    }
+    added: list[str] = []
+    changed: list[str] = []
+    unchanged = 0
+    batch: list[StagedFile] = []
     with transaction(conn):
-        delete_where_in(conn, "raw_documents", "source_file", [f.source_file for f in staged] + removed)
-        insert_arrow(conn, "raw_documents", incoming)
+        for source in sources:
+            previous = known.get(source.source_file)
+            if previous is not None and previous[1:] == (source.size, source.modified_ns):
+                unchanged += 1
+                continue
+            file = read_source_file(source, root, max_bytes)
+            if previous is None:
+                added.append(file.source_file)
+            elif previous[0] != file.sha256:
+                changed.append(file.source_file)
+            else:
+                unchanged += 1
+            batch.append(file)
+            if len(batch) == _STAGE_BATCH:
+                _write_staged(conn, batch, run_id)
+                batch = []
+        _write_staged(conn, batch, run_id)
+        removed = sorted(set(known) - {s.source_file for s in sources})
+        delete_where_in(conn, "raw_documents", "source_file", removed)
     return StagingSummary(added=added, changed=changed, removed=removed, unchanged=unchanged)
 
 
