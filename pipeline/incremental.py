@@ -92,10 +92,6 @@ class ParseSummary:
     removed: list[str] = field(default_factory=list)
     formats: Counter = field(default_factory=Counter)
 
-    @property
-    def touched(self) -> list[str]:
-        return [*self.parsed, *self.quarantined, *self.removed]
-
 
 def _collect(results: list[DocumentResult]) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in PER_DOCUMENT_TABLES}

@@ -123,10 +123,6 @@ class StagingSummary:
     removed: list[str]
     unchanged: int
 
-    @property
-    def total_seen(self) -> int:
-        return len(self.added) + len(self.changed) + self.unchanged
-
 
 _STAGE_BATCH = 500
 

@@ -29,13 +29,13 @@ from typing import Any
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.tables import TABLES_BY_NAME
+from pipeline.tables import NCT_ID_PATTERN, TABLES_BY_NAME
 
 FORMAT = "ctgov_json"
 
 _OPENS_AN_OBJECT = re.compile(r"\A\s*\{")
 _PROTOCOL_SECTION_KEY = re.compile(r'"protocolSection"\s*:')
-_NCT_ID = re.compile(r"^NCT\d{8}$")
+_NCT_ID = re.compile(NCT_ID_PATTERN)
 # Arms name their interventions with the intervention's type in front ("Drug: Cisplatin").
 _TYPED_INTERVENTION_NAME = re.compile(r"^([A-Za-z][A-Za-z ]*):\s+(.+)$")
 _OBSERVED_CHARACTERS = 500

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pipeline import vocabularies as vocab
 from pipeline.dates import parse_partial_date
 from pipeline.document import ParsedDocument
+from pipeline.tables import NCT_ID_PATTERN
 
 FORMAT = "ctgov_text"
 
-_NCT_LINE = re.compile(r"^NCT\d{8}$")
+_NCT_LINE = re.compile(NCT_ID_PATTERN)
 _ENROLLMENT_LINE = re.compile(r"^\d[\d,]*(?:\s*\(?(?:estimated|actual|anticipated)\)?)?$", re.IGNORECASE)
 _REGISTRATION_TABLE = re.compile(r"^\s*Study Registration Dates\s*\|", re.MULTILINE)
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")

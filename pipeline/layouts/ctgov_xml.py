@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.tables import TABLES_BY_NAME
+from pipeline.tables import NCT_ID_PATTERN, TABLES_BY_NAME
 
 FORMAT = "ctgov_xml"
 
@@ -49,7 +49,7 @@ _ROOT_OPENING = re.compile(
 # The text is already decoded: a declared encoding no longer describes it.
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
-_NCT_ID = re.compile(r"^NCT\d{8}$")
+_NCT_ID = re.compile(NCT_ID_PATTERN)
 _LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*•]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
 # "Observational [Patient Registry]", "Double (Participant, Investigator)".
 _QUALIFIER = re.compile(r"^(?P<value>[^(\[]+?)\s*[(\[](?P<qualifier>.*)[)\]]\s*$")

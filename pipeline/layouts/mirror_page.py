@@ -21,6 +21,8 @@ from typing import NamedTuple
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
+from pipeline.swaps import is_email, is_phone
+from pipeline.tables import NCT_ID_PATTERN
 
 FORMAT = "mirror_page"
 
@@ -28,7 +30,7 @@ _NCT_ID_LINE_ANYWHERE = re.compile(r"^\s*NCT ID:\s*\S", re.MULTILINE)
 _BASIC_INFORMATION_ANYWHERE = re.compile(r"^\s*Basic Information\s*$", re.MULTILINE)
 
 _NCT_ID_LINE = re.compile(r"^NCT ID:\s*(.*)$")
-_NCT_ID = re.compile(r"^NCT\d{8}$")
+_NCT_ID = re.compile(NCT_ID_PATTERN)
 _LAST_UPDATED_LINE = re.compile(r"^Last Updated:\s*(.*)$")
 _GROUP_TYPE = re.compile(r"^Group Type\b\s*(.*)$")
 _INTERVENTION_TYPE = re.compile(r"^Intervention Type\b\s*(.*)$")
@@ -36,8 +38,6 @@ _SPONSOR_ROLE = re.compile(r"^Sponsor Role\b\s*(.*)$")
 _PERSON_ROLE = re.compile(r"^Role:\s*(.*)$")
 _SITE_STATUS = re.compile(r"^Site Status\b\s*(.*)$")
 _IDENTIFIER_ATTRIBUTE = re.compile(r"^Identifier (Type|Source):\s*(.*)$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\s().\-/]{5,}(?:\s*(?:ext\.?|x)\s*\d+)?$", re.IGNORECASE)
 # The site's section descriptions open with an invitation to the reader; an
 # unknown heading is recognised by being followed by such a sentence.
 _BOILERPLATE = re.compile(
@@ -528,9 +528,9 @@ def _contact_row(doc: ParsedDocument, section: str, person: Person, facility: st
     phone = email = None
     unread: list[str] = []
     for detail in person.details:
-        if email is None and _EMAIL.match(detail):
+        if email is None and is_email(detail):
             email = detail
-        elif phone is None and _PHONE.match(detail):
+        elif phone is None and is_phone(detail):
             phone = detail
         else:
             unread.append(detail)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from pipeline.dates import PartialDate, is_definitely_before
 from pipeline.document import Finding
 
 _DATE_PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -377,18 +378,12 @@ def _missing(value) -> bool:
 
 
 def _dates_disagree(first: pd.Series, second: pd.Series, field: str) -> bool:
-    """Two dates disagree only when their possible ranges do not overlap."""
-    def bounds(row: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
-        low = pd.Timestamp(row[field])
-        precision = row[f"{field}_precision"]
-        if precision == "MONTH":
-            return low, low + pd.offsets.MonthEnd(0)
-        if precision == "YEAR":
-            return low, low + pd.offsets.YearEnd(0)
-        return low, low
+    """Two dates disagree only when their possible ranges do not overlap ("2025-09" and "2025-09-08" agree)."""
+    def partial(row: pd.Series) -> PartialDate:
+        return PartialDate(row[field], row[f"{field}_precision"] or "DAY", str(row[f"{field}_raw"]))
 
-    (a_low, a_high), (b_low, b_high) = bounds(first), bounds(second)
-    return a_high < b_low or b_high < a_low
+    a, b = partial(first), partial(second)
+    return is_definitely_before(a, b) or is_definitely_before(b, a)
 
 
 def _dose_finding(row: pd.Series, message: str, observed: str) -> Finding:
