@@ -5,10 +5,10 @@ import dagster as dg
 import pyarrow as pa
 
 from pipeline.preview import markdown_preview
-from pipeline.publish import publish_tables, redact_table
+from pipeline.publish import publish_tables
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.tables import PUBLISHED_TABLES
-from pipeline.warehouse import read_table
+from pipeline.warehouse import stream_table
 
 
 @dg.asset(
@@ -23,10 +23,9 @@ def published_parquet(
     context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as conn:
-        tables = ((t.name, read_table(conn, t.name)) for t in PUBLISHED_TABLES)
-        if trial_folders.redact_contacts:
-            tables = ((name, redact_table(name, table)) for name, table in tables)
-        manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id)
+        tables = ((t.name, stream_table(conn, t.name)) for t in PUBLISHED_TABLES)
+        manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id,
+                                  redact=trial_folders.redact_contacts)
     summary = pa.Table.from_pylist(
         [{"table": e["table"], "rows": e["rows"], "sha256": e["sha256"][:12]} for e in manifest["tables"]]
     )

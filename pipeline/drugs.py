@@ -99,3 +99,8 @@ def find_drug_mentions(text: str) -> list[DrugMention]:
 def find_drugs(text: str) -> list[str]:
     """Generic names of the drugs a text mentions, each once, in order of first mention."""
     return list(dict.fromkeys(mention.name for mention in find_drug_mentions(text)))
+
+
+def generic_names() -> list[str]:
+    """Every generic name the vocabulary knows, sorted."""
+    return sorted({name for name, _ in _vocabulary()})

@@ -8,14 +8,15 @@ condition family in common.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.conditions import condition_families
 from pipeline.drugs import find_drugs, normalize_drug
 from pipeline.scope import TrialScope
-from pipeline.warehouse import insert_arrow, rows_to_arrow
+from pipeline.warehouse import insert_arrow, schema_of
 
 _TRIAL_TEXTS_SQL = """
 SELECT * FROM (
@@ -26,46 +27,69 @@ SELECT * FROM (
 """
 _TRIAL_DRUGS_SQL = """
 SELECT * FROM (
-    SELECT nct_id, drug AS name FROM dosing
+    SELECT nct_id, drug AS text FROM dosing
     UNION ALL SELECT nct_id, name FROM interventions
     UNION ALL SELECT nct_id, unnest(intervention_names) FROM arm_groups
-) WHERE {scope}
+) WHERE text IS NOT NULL AND text <> '' AND {scope}
+"""
+
+# An article and a trial are linked when they share a drug and a family;
+# the shared terms are listed in the article's order.
+_LINKS_SQL = """
+WITH article_drugs AS (
+    SELECT source_file, unnest(drugs) AS term, generate_subscripts(drugs, 1) AS position FROM evidence
+), article_families AS (
+    SELECT source_file, unnest(conditions) AS term, generate_subscripts(conditions, 1) AS position FROM evidence
+), shared_drugs AS (
+    SELECT a.source_file, t.nct_id, list(a.term ORDER BY a.position) AS shared_drugs
+    FROM article_drugs AS a JOIN _trial_drugs AS t USING (term)
+    GROUP BY ALL
+), shared_families AS (
+    SELECT a.source_file, t.nct_id, list(a.term ORDER BY a.position) AS shared_conditions
+    FROM article_families AS a JOIN _trial_families AS t USING (term)
+    GROUP BY ALL
+)
+SELECT source_file, nct_id, shared_drugs, shared_conditions
+FROM shared_drugs JOIN shared_families USING (source_file, nct_id)
 """
 
 
-def _trial_drugs(conn: duckdb.DuckDBPyConnection, scope: str) -> dict[str, set[str]]:
-    drugs: dict[str, set[str]] = defaultdict(set)
-    for nct_id, name in conn.execute(_TRIAL_DRUGS_SQL.format(scope=scope)).fetchall():
-        if name:
-            canonical = normalize_drug(name)
-            drugs[nct_id].update([canonical] if canonical else find_drugs(name))
-    return drugs
+def _drug_terms(name: str) -> list[str]:
+    canonical = normalize_drug(name)
+    return [canonical] if canonical else find_drugs(name)
 
 
-def _trial_families(conn: duckdb.DuckDBPyConnection, scope: str) -> dict[str, set[str]]:
-    families: dict[str, set[str]] = defaultdict(set)
-    for nct_id, text in conn.execute(_TRIAL_TEXTS_SQL.format(scope=scope)).fetchall():
-        families[nct_id].update(condition_families(text))
-    return families
+def _trial_terms(
+    conn: duckdb.DuckDBPyConnection, texts_sql: str, extract: Callable[[str], Iterable[str]]
+) -> pa.Table:
+    """(nct_id, term) for every trial text, each distinct text read once.
+
+    Trials repeat the same intervention and condition names many times over,
+    so terms are extracted per distinct text in Python and joined back to the
+    trials in DuckDB.
+    """
+    texts = [row[0] for row in conn.execute(f"SELECT DISTINCT text FROM ({texts_sql})").fetchall()]
+    pairs = [(text, term) for text in texts for term in extract(text)]
+    terms = pa.table({"text": [p[0] for p in pairs], "term": [p[1] for p in pairs]},
+                     schema=pa.schema([("text", pa.string()), ("term", pa.string())]))
+    conn.register("_text_terms", terms)
+    try:
+        return conn.sql(f"SELECT DISTINCT nct_id, term FROM ({texts_sql}) JOIN _text_terms USING (text)").to_arrow_table()
+    finally:
+        conn.unregister("_text_terms")
 
 
-def evidence_links(conn: duckdb.DuckDBPyConnection, trials_sql: str = "TRUE") -> list[dict]:
+def evidence_links(conn: duckdb.DuckDBPyConnection, trials_sql: str = "TRUE") -> pa.Table:
     """One row per (article, trial in scope) sharing a drug and a condition family, with the shared terms."""
-    articles = conn.execute("SELECT source_file, drugs, conditions FROM evidence ORDER BY source_file").fetchall()
-    if not articles:
-        return []
-    trial_drugs, trial_families = _trial_drugs(conn, trials_sql), _trial_families(conn, trials_sql)
-    links = []
-    for source_file, drugs, conditions in articles:
-        for nct_id in sorted(trial_drugs):
-            shared_drugs = [d for d in drugs or [] if d in trial_drugs[nct_id]]
-            shared_conditions = [c for c in conditions or [] if c in trial_families.get(nct_id, set())]
-            if shared_drugs and shared_conditions:
-                links.append(
-                    {"source_file": source_file, "nct_id": nct_id,
-                     "shared_drugs": shared_drugs, "shared_conditions": shared_conditions}
-                )
-    return links
+    trial_drugs = _trial_terms(conn, _TRIAL_DRUGS_SQL.format(scope=trials_sql), _drug_terms)
+    trial_families = _trial_terms(conn, _TRIAL_TEXTS_SQL.format(scope=trials_sql), condition_families)
+    conn.register("_trial_drugs", trial_drugs)
+    conn.register("_trial_families", trial_families)
+    try:
+        return conn.sql(_LINKS_SQL).to_arrow_table()
+    finally:
+        conn.unregister("_trial_drugs")
+        conn.unregister("_trial_families")
 
 
 _ARTICLES_CHANGED_SQL = """
@@ -80,5 +104,5 @@ def rebuild_evidence_links(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -
     trials = "TRUE" if scope.full or articles_changed else scope.trials_sql()
     links = evidence_links(conn, trials)
     conn.execute(f"DELETE FROM evidence_trial_links WHERE {trials}")
-    insert_arrow(conn, "evidence_trial_links", rows_to_arrow("evidence_trial_links", links))
+    insert_arrow(conn, "evidence_trial_links", links.cast(schema_of("evidence_trial_links")))
     return conn.execute("SELECT count(*) FROM evidence_trial_links").fetchall()[0][0]

@@ -122,15 +122,19 @@ def _record(summary: ParseSummary, result: DocumentResult) -> None:
 
 
 def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> ParseSummary:
-    """Parse every staged document that needs it and swap its rows, all in one transaction.
+    """Parse every staged document that needs it and swap its rows, a batch per transaction.
 
-    Documents are read, parsed and written a batch at a time, so memory
-    holds one batch, not the corpus; the transaction still makes the whole
-    pass appear at once or not at all.
+    Documents are read, parsed and written a batch at a time, and each batch
+    commits on its own, so memory holds one batch, not the corpus (DuckDB
+    keeps a transaction's uncommitted rows in memory). Every document's rows
+    change at once with its `documents` row, and the batch marks its trials
+    pending in the same commit, so a run killed midway leaves committed
+    documents that the next merge will pick up and the rest still pending
+    a parse; the published tables change only in the merge step.
     """
     summary = ParseSummary()
     pending = [row[0] for row in conn.execute(PENDING_SQL, [parser_version()]).fetchall()]
-    with _parser_pool(len(pending)) as pool, transaction(conn):
+    with _parser_pool(len(pending)) as pool:
         for start in range(0, len(pending), _BATCH_DOCUMENTS):
             batch = pending[start : start + _BATCH_DOCUMENTS]
             staged = conn.execute(STAGED_SQL, [batch]).fetchall()
@@ -138,7 +142,9 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
             results = list(pool.map(_parse_staged, jobs, chunksize=_CHUNK_DOCUMENTS) if pool else map(_parse_staged, jobs))
             for result in results:
                 _record(summary, result)
-            _replace_rows(conn, batch, results)
+            with transaction(conn):
+                _replace_rows(conn, batch, results)
+    with transaction(conn):
         summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
         _replace_rows(conn, summary.removed, [])
     return summary

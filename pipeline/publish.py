@@ -12,11 +12,12 @@ new one is complete. The two newest publications are kept.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,10 +51,6 @@ def redact_table(name: str, table: pa.Table) -> pa.Table:
     return table
 
 
-def redact_personal_data(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
-    return {name: redact_table(name, table) for name, table in tables.items()}
-
-
 def versions_dir(publish_dir: Path) -> Path:
     """Where the publications live: `.published-versions` beside `published`."""
     return publish_dir.parent / f".{publish_dir.name}-versions"
@@ -75,20 +72,31 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _write_version(tables: Iterable[tuple[str, pa.Table]], folder: Path, run_id: str) -> dict:
+def _write_parquet(batches: pa.RecordBatchReader, path: Path, redact: Callable[[pa.Table], pa.Table]) -> int:
+    """Write a table batch by batch; returns its row count."""
+    rows = 0
+    with pq.ParquetWriter(path, batches.schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_table(redact(pa.Table.from_batches([batch], batches.schema)))
+            rows += batch.num_rows
+    return rows
+
+
+def _write_version(tables: Iterable[tuple[str, pa.RecordBatchReader]], folder: Path, run_id: str,
+                   redact: bool) -> dict:
     folder.mkdir(parents=True)
     entries = []
-    for name, table in tables:
+    for name, batches in tables:
         path = folder / f"{name}.parquet"
-        pq.write_table(table, path, compression="zstd")
+        rows = _write_parquet(batches, path, functools.partial(redact_table, name) if redact else _as_is)
         _fsync(path)
         entries.append(
             {
                 "table": name,
                 "file": path.name,
-                "rows": table.num_rows,
+                "rows": rows,
                 "sha256": sha256_of(path),
-                "schema": [{"name": f.name, "type": str(f.type)} for f in table.schema],
+                "schema": [{"name": f.name, "type": str(f.type)} for f in batches.schema],
             }
         )
     manifest = {
@@ -100,6 +108,10 @@ def _write_version(tables: Iterable[tuple[str, pa.Table]], folder: Path, run_id:
     _fsync(folder / MANIFEST_NAME)
     _fsync(folder)
     return manifest
+
+
+def _as_is(table: pa.Table) -> pa.Table:
+    return table
 
 
 def _adopt_plain_folder(publish_dir: Path, versions: Path) -> None:
@@ -126,17 +138,20 @@ def _prune(versions: Path, current: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish_tables(tables: Iterable[tuple[str, pa.Table]], publish_dir: Path, run_id: str) -> dict:
+def publish_tables(tables: Iterable[tuple[str, pa.RecordBatchReader]], publish_dir: Path, run_id: str,
+                   redact: bool = False) -> dict:
     """Write every table and the manifest as a new publication, then make it the published one.
 
-    Tables arrive one at a time (name, table), so only one is in memory.
+    Tables arrive one at a time (name, batches) and are written a batch at a
+    time, so memory holds one batch, whatever the size of the warehouse.
+    With `redact`, contacts' phones and emails are left out (`redact_table`).
     """
     versions = versions_dir(publish_dir)
     versions.mkdir(parents=True, exist_ok=True)
     _adopt_plain_folder(publish_dir, versions)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     folder = versions / f"{stamp}-{run_id}"
-    manifest = _write_version(tables, folder, run_id)
+    manifest = _write_version(tables, folder, run_id, redact)
     _swap_link(publish_dir, folder)
     _prune(versions, folder)
     return manifest

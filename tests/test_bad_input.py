@@ -9,7 +9,7 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from pipeline.publish import redact_personal_data
+from pipeline.publish import redact_table
 from pipeline.settings import TrialSettings
 from tests.conftest import read_seed
 from tests.pipeline_helpers import materialize_all, published, query, settings_in
@@ -144,6 +144,6 @@ def test_contact_details_can_be_left_out_of_the_parquet_but_stay_in_the_warehous
 def test_redaction_also_withholds_contact_findings():
     findings = pa.table({"field": ["phone,email", "sex"], "observed": ["phone='a@b.org'", "ALL"],
                          "message": ["contacts (A): phone held 'a@b.org'", "sex swapped"]})
-    redacted = redact_personal_data({"quality_findings": findings})["quality_findings"].to_pylist()
+    redacted = redact_table("quality_findings", findings).to_pylist()
     assert redacted[0]["observed"] is None and "a@b.org" not in redacted[0]["message"]
     assert redacted[1] == {"field": "sex", "observed": "ALL", "message": "sex swapped"}

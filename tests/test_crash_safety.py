@@ -30,14 +30,15 @@ def stall():
     time.sleep(120)
 
 if where == "publish":
-    real_write = pipeline.publish.pq.write_table
+    real_write = pipeline.publish._write_parquet
     calls = []
-    def slow_write(table, path, **options):
-        real_write(table, path, **options)
+    def slow_write(batches, path, redact):
+        rows = real_write(batches, path, redact)
         calls.append(path)
         if len(calls) == 5:
             stall()
-    pipeline.publish.pq.write_table = slow_write
+        return rows
+    pipeline.publish._write_parquet = slow_write
 else:
     real_parse = pipeline.incremental.parse_document
     def slow_parse(*args, **kwargs):

@@ -20,7 +20,14 @@ changed:
   and a new location count on the Veeva page, which only prints a count;
   a repeated site is renamed "<facility> (site 2)" so it stays its own site;
 * leaf eligibility criteria dropped (never a list's first item, never an item
-  that opens a nested list), numbered lists renumbered.
+  that opens a nested list), numbered lists renumbered;
+* what the trial is about: every drug of trialflow's vocabulary that the
+  template names is renamed to another one of the vocabulary (one renaming per
+  document), and, in all but KEPT_FAMILY_SHARE of documents, the lung
+  cancer families the news links use (SCLC, NSCLC, neuroendocrine carcinoma)
+  become another cancer. The templates are nearly all tarlatamab trials in
+  SCLC; copied as they are, every generated article would concern every
+  generated trial, a density of links no registry has.
 
 A known share of documents carries one injected fault, chosen among those the
 template can show: "swap" (an age and the sex exchanged), "reversed_dates"
@@ -43,6 +50,7 @@ reads every file under DIR as a source document.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -53,6 +61,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pipeline.conditions import CONDITION_FAMILIES
+from pipeline.drugs import find_drug_mentions, generic_names
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -93,6 +104,11 @@ _ENROLLMENT_FACTOR = (0.5, 2.0)
 _MAX_LISTED_LOCATIONS = 40
 _MAX_CRITERIA_DROP = 0.4
 _MID_MONTH = 15
+KEPT_FAMILY_SHARE = 0.03
+_OTHER_CANCERS = (
+    "urothelial carcinoma", "gastric cancer", "melanoma", "ovarian cancer", "hepatocellular carcinoma",
+    "mesothelioma", "renal cell carcinoma", "glioblastoma", "colorectal cancer", "breast cancer",
+)
 
 _M = re.MULTILINE
 _NCT_ID = re.compile(r"\bNCT\d{8}\b")
@@ -226,6 +242,51 @@ class Template:
     nct_id: str | None
     faults: tuple[str, ...]
     record: dict[str, Any] | None = None  # JSON records, decoded once rather than per document
+    subject: tuple[Mention, ...] = ()  # where it names its drugs and its cancer, found once
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A drug (its generic name) or a lung cancer family named at text[start:end]."""
+
+    start: int
+    end: int
+    drug: str | None
+
+
+def find_subject(text: str) -> tuple[Mention, ...]:
+    """The drugs and lung cancer families a text names, in order, none overlapping."""
+    found = [Mention(m.start, m.end, m.name) for m in find_drug_mentions(text)]
+    found += [Mention(m.start(), m.end(), None) for _, pattern in CONDITION_FAMILIES for m in pattern.finditer(text)]
+    kept: list[Mention] = []
+    for mention in sorted(found, key=lambda m: (m.start, -m.end)):
+        if not kept or mention.start >= kept[-1].end:
+            kept.append(mention)
+    return tuple(kept)
+
+
+def _with_subject(template: Template) -> Template:
+    return dataclasses.replace(template, subject=find_subject(template.text))
+
+
+def _retargeted(template: Template, rng: random.Random) -> Template:
+    """The template about other drugs and, but in KEPT_FAMILY_SHARE of documents, another cancer.
+
+    Each known drug becomes another drug of the vocabulary, the same one
+    throughout, one-to-one so that a regimen of two drugs stays two drugs.
+    """
+    named = sorted({m.drug for m in template.subject if m.drug is not None})
+    renamed = dict(zip(named, rng.sample(generic_names(), len(named))))
+    cancer = None if rng.random() < KEPT_FAMILY_SHARE else rng.choice(_OTHER_CANCERS)
+    pieces, position = [], 0
+    for mention in template.subject:
+        written = template.text[mention.start : mention.end]
+        pieces += [template.text[position : mention.start],
+                   renamed[mention.drug] if mention.drug is not None else cancer or written]
+        position = mention.end
+    text = "".join([*pieces, template.text[position:]])
+    record = json.loads(text) if template.record is not None else None
+    return dataclasses.replace(template, text=text, record=record)
 
 
 @dataclass(frozen=True)
@@ -422,7 +483,7 @@ def load_templates() -> dict[str, tuple[Template, ...]]:
             f"no template for {', '.join(missing)} under {PROJECT_ROOT}: the generator varies the seeds "
             "and the ClinicalTrials.gov fixtures of the project, which must be present"
         )
-    return {layout: tuple(templates) for layout, templates in found.items()}
+    return {layout: tuple(_with_subject(t) for t in templates) for layout, templates in found.items()}
 
 
 # --- eligibility criteria ------------------------------------------------------------
@@ -805,7 +866,7 @@ def _document(index: int, layout: str, faulty: bool, seed: int, id_number: int,
     template = rng.choice(templates[layout])
     fault = rng.choice(template.faults) if faulty else None
     spec = SPECS[layout]
-    text = _STRUCTURE_VARIATIONS[layout](template, rng)
+    text = _STRUCTURE_VARIATIONS[layout](_retargeted(template, rng), rng)
     text = _set_enrollment(text, spec.enrollment, rng)
     text = shift_dates(text, rng.randint(-_MAX_DATE_SHIFT_DAYS, _MAX_DATE_SHIFT_DAYS))
     text, nct_id = _with_identity(text, template, id_number)

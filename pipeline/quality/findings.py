@@ -11,12 +11,15 @@ The Dagster asset checks read their results from here, so a check and the
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+
 import duckdb
 
 from pipeline.document import Finding
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.tables import CONTRACT_TABLES, STUDY_SOURCES
+from pipeline.tables import CONTRACT_TABLES, STUDY_SOURCES, TABLES_BY_NAME
 from pipeline.scope import TrialScope
 from pipeline.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
 
@@ -27,6 +30,9 @@ VALIDATED_TABLES: tuple[str, ...] = tuple(
 
 _RULE_TABLES = {"studies", "eligibility_criteria", "outcomes", "evidence_findings", "dosing", "study_sources"}
 
+# Rows of the largest table validated at once: bounds memory whatever the corpus size.
+_BUCKET_ROWS = 300_000
+
 _SUMMARY_SQL = """
 SELECT source_file, nct_id, category, severity, CAST(count(*) AS BIGINT) AS findings
 FROM quality_findings
@@ -34,38 +40,75 @@ GROUP BY ALL
 """
 
 
-def _read_scoped(conn: duckdb.DuckDBPyConnection, name: str, scope: TrialScope):
-    columns = schema_of(name).names
-    return read_table(conn, name, scope.rows_sql("nct_id" in columns, "source_file" in columns))
+def _partition_column(name: str) -> str:
+    """The column a table is split on: the first of its key, so two rows with one key meet in one bucket."""
+    key = TABLES_BY_NAME[name].key if name in TABLES_BY_NAME else ()
+    return key[0] if key else ("nct_id" if "nct_id" in schema_of(name).names else "source_file")
 
 
-def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialScope(full=True)) -> list[Finding]:
-    """Validate every table and run every rule on the rows in scope, as the warehouse is now."""
-    findings = [Finding(**row) for row in _read_scoped(conn, PARSED_FINDINGS.name, scope).to_pylist()]
-    # One table in memory at a time, except the few the rules read together.
-    frames = {}
-    for name in VALIDATED_TABLES:
-        frame = to_frame(_read_scoped(conn, name, scope))
-        findings.extend(validate_frame(name, frame))
-        if name in _RULE_TABLES:
-            frames[name] = frame
-    parsed_studies = to_frame(_read_scoped(conn, "parsed_studies", scope))
+class Buckets:
+    """The rows in scope, split into buckets by a hash of each table's partition column.
+
+    Every rule joins tables on nct_id (or, for articles, source_file), which
+    is also each table's partition column, so a trial's rows in every table
+    land in the same bucket and each bucket can be judged on its own.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> None:
+        self.conn, self.scope = conn, scope
+        largest = max(self._count(name) for name in VALIDATED_TABLES)
+        self.count = max(1, math.ceil(largest / _BUCKET_ROWS))
+
+    def _where(self, name: str, bucket: int | None = None) -> str:
+        columns = schema_of(name).names
+        in_scope = self.scope.rows_sql("nct_id" in columns, "source_file" in columns)
+        if bucket is None or self.count == 1:
+            return in_scope
+        return f"{in_scope} AND coalesce(hash({_partition_column(name)}) % {self.count}, 0) = {bucket}"
+
+    def _count(self, name: str) -> int:
+        return self.conn.execute(f'SELECT count(*) FROM "{name}" WHERE {self._where(name)}').fetchall()[0][0]
+
+    def read(self, name: str, bucket: int):
+        return read_table(self.conn, name, self._where(name, bucket), ordered=False)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.count))
+
+
+def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialScope(full=True)) -> Iterator[list[Finding]]:
+    """Validate every table and run every rule on the rows in scope, as the warehouse is now, a bucket at a time."""
+    buckets = Buckets(conn, scope)
+    for bucket in buckets:
+        findings = [Finding(**row) for row in buckets.read(PARSED_FINDINGS.name, bucket).to_pylist()]
+        frames = {}
+        for name in VALIDATED_TABLES:
+            frame = to_frame(buckets.read(name, bucket))
+            findings.extend(validate_frame(name, frame))
+            if name in _RULE_TABLES:
+                frames[name] = frame
+        findings.extend(_rule_findings(frames, to_frame(buckets.read("parsed_studies", bucket))))
+        yield findings
+
+
+def _rule_findings(frames: dict, parsed_studies) -> list[Finding]:
     studies = frames["studies"]
-    findings.extend(rules.check_date_order(studies))
-    findings.extend(rules.check_enrollment(studies))
-    findings.extend(rules.check_criteria_ages(studies, frames["eligibility_criteria"]))
-    findings.extend(rules.check_title_ecog(studies, frames["eligibility_criteria"]))
-    findings.extend(rules.check_randomization_wording(studies, frames["outcomes"]))
-    findings.extend(rules.check_evidence_percentages(frames["evidence_findings"]))
-    findings.extend(rules.check_dose_steps(frames["dosing"]))
-    findings.extend(rules.check_duplicate_conflicts(parsed_studies, frames["study_sources"]))
-    return findings
+    return [
+        *rules.check_date_order(studies),
+        *rules.check_enrollment(studies),
+        *rules.check_criteria_ages(studies, frames["eligibility_criteria"]),
+        *rules.check_title_ecog(studies, frames["eligibility_criteria"]),
+        *rules.check_randomization_wording(studies, frames["outcomes"]),
+        *rules.check_evidence_percentages(frames["evidence_findings"]),
+        *rules.check_dose_steps(frames["dosing"]),
+        *rules.check_duplicate_conflicts(parsed_studies, frames["study_sources"]),
+    ]
 
 
 def rebuild_quality_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> dict[str, int]:
     """Replace the findings about the trials and documents in scope, then the summary."""
-    findings = collect_findings(conn, scope)
     conn.execute(f"DELETE FROM quality_findings WHERE {scope.rows_sql(True, True)}")
-    insert_arrow(conn, "quality_findings", rows_to_arrow("quality_findings", [f.as_row() for f in findings]))
+    for findings in collect_findings(conn, scope):
+        insert_arrow(conn, "quality_findings", rows_to_arrow("quality_findings", [f.as_row() for f in findings]))
     summary = replace_table(conn, "quality_summary", _SUMMARY_SQL)
     return {"quality_findings": row_count(conn, "quality_findings"), "quality_summary": summary}
