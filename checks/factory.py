@@ -19,10 +19,16 @@ from pipeline.resources import WarehouseResource
 
 _SAMPLE_ROWS = 10
 _SAMPLE_COLUMNS = ["severity", "nct_id", "source_file", "field", "observed", "message"]
-_FINDINGS_SQL = """
+# A check reads counts and the first rows only: at registry scale one check
+# can own hundreds of thousands of findings.
+_COUNTS_SQL = """
+SELECT severity, count(*) FROM quality_findings WHERE check_name IN (SELECT unnest(?)) GROUP BY severity
+"""
+_FIRST_FINDINGS_SQL = """
 SELECT * FROM quality_findings
-WHERE check_name IN (SELECT unnest(?))
+WHERE check_name IN (SELECT unnest(?)) AND (severity = 'ERROR' OR NOT ?)
 ORDER BY CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARNING' THEN 1 ELSE 2 END, nct_id, source_file, message
+LIMIT ?
 """
 
 
@@ -41,18 +47,20 @@ class QualityCheck:
     blocking: bool = False
 
 
-def check_result(check: QualityCheck, findings: pa.Table) -> dg.AssetCheckResult:
-    """Passed when there is no ERROR or WARNING finding; severity from the worst one."""
-    severities = findings.column("severity").to_pylist()
-    failures = sum(1 for s in severities if s in ("ERROR", "WARNING"))
-    severity = dg.AssetCheckSeverity.ERROR if "ERROR" in severities else dg.AssetCheckSeverity.WARN
+def check_result(check: QualityCheck, counts: dict[str, int], first: pa.Table) -> dg.AssetCheckResult:
+    """Passed when there is no ERROR or WARNING finding; severity from the worst one.
+
+    `counts` holds the findings by severity, `first` the first of them, worst first.
+    """
+    failures = counts.get("ERROR", 0) + counts.get("WARNING", 0)
+    severity = dg.AssetCheckSeverity.ERROR if counts.get("ERROR") else dg.AssetCheckSeverity.WARN
     metadata: dict[str, dg.MetadataValue] = {
         "failures": dg.MetadataValue.int(failures),
-        "findings_by_severity": dg.MetadataValue.json({s: severities.count(s) for s in sorted(set(severities))}),
+        "findings_by_severity": dg.MetadataValue.json(dict(sorted(counts.items()))),
     }
-    if findings.num_rows:
+    if first.num_rows:
         metadata["first_failures"] = dg.MetadataValue.md(
-            markdown_preview(findings, limit=_SAMPLE_ROWS, columns=_SAMPLE_COLUMNS)
+            markdown_preview(first, limit=_SAMPLE_ROWS, columns=_SAMPLE_COLUMNS)
         )
     return dg.AssetCheckResult(passed=failures == 0, severity=severity, metadata=metadata)
 
@@ -60,11 +68,13 @@ def check_result(check: QualityCheck, findings: pa.Table) -> dg.AssetCheckResult
 _LOGGED_ERRORS = 20
 
 
-def error_lines(check: QualityCheck, findings: pa.Table) -> list[str]:
+def error_lines(check: QualityCheck, findings: pa.Table, errors: int | None = None) -> list[str]:
     """One line per ERROR finding a user can act on: which document, which trial, what is wrong.
 
-    Contacts' phones and emails are personal data: their findings are named
-    in the log, never quoted.
+    At most _LOGGED_ERRORS lines, then how many more there are (`errors`,
+    the total, when `findings` holds only the first of them). Contacts'
+    phones and emails are personal data: their findings are named in the
+    log, never quoted.
     """
     lines = []
     for finding in findings.to_pylist():
@@ -75,8 +85,9 @@ def error_lines(check: QualityCheck, findings: pa.Table) -> list[str]:
             what = "a contact's phone or email is malformed (see quality_findings)"
         lines.append(f"{check.asset}.{check.name}: {finding['source_file'] or 'all documents'} "
                      f"({finding['nct_id'] or 'no trial'}): {what}")
-    if len(lines) > _LOGGED_ERRORS:
-        lines = lines[:_LOGGED_ERRORS] + [f"... and {len(lines) - _LOGGED_ERRORS} more in quality_findings"]
+    total = len(lines) if errors is None else errors
+    if total > _LOGGED_ERRORS:
+        lines = lines[:_LOGGED_ERRORS] + [f"... and {total - _LOGGED_ERRORS} more in quality_findings"]
     return lines
 
 
@@ -90,10 +101,13 @@ def build_asset_check(check: QualityCheck) -> dg.AssetChecksDefinition:
         pool="duckdb",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        names = list(check.finding_checks)
         with warehouse.get_connection() as conn:
-            findings = conn.sql(_FINDINGS_SQL, params=[list(check.finding_checks)]).to_arrow_table()
-        for line in error_lines(check, findings):
+            counts = dict(conn.execute(_COUNTS_SQL, [names]).fetchall())
+            first = conn.sql(_FIRST_FINDINGS_SQL, params=[names, False, _SAMPLE_ROWS]).to_arrow_table()
+            errors = conn.sql(_FIRST_FINDINGS_SQL, params=[names, True, _LOGGED_ERRORS]).to_arrow_table()
+        for line in error_lines(check, errors, counts.get("ERROR", 0)):
             context.log.error(line)
-        return check_result(check, findings)
+        return check_result(check, counts, first)
 
     return _check

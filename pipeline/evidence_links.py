@@ -34,19 +34,23 @@ SELECT * FROM (
 """
 
 # An article and a trial are linked when they share a drug and a family;
-# the shared terms are listed in the article's order.
+# the shared terms are listed in the article's order. The pairs sharing a
+# family are found first and only their drugs compared: a drug alone (every
+# pembrolizumab trial) would pair each article with thousands of trials.
 _LINKS_SQL = """
 WITH article_drugs AS (
     SELECT source_file, unnest(drugs) AS term, generate_subscripts(drugs, 1) AS position FROM evidence
 ), article_families AS (
     SELECT source_file, unnest(conditions) AS term, generate_subscripts(conditions, 1) AS position FROM evidence
-), shared_drugs AS (
-    SELECT a.source_file, t.nct_id, list(a.term ORDER BY a.position) AS shared_drugs
-    FROM article_drugs AS a JOIN _trial_drugs AS t USING (term)
-    GROUP BY ALL
 ), shared_families AS (
     SELECT a.source_file, t.nct_id, list(a.term ORDER BY a.position) AS shared_conditions
     FROM article_families AS a JOIN _trial_families AS t USING (term)
+    GROUP BY ALL
+), shared_drugs AS (
+    SELECT f.source_file, f.nct_id, list(a.term ORDER BY a.position) AS shared_drugs
+    FROM shared_families AS f
+    JOIN article_drugs AS a USING (source_file)
+    JOIN _trial_drugs AS t ON t.nct_id = f.nct_id AND t.term = a.term
     GROUP BY ALL
 )
 SELECT source_file, nct_id, shared_drugs, shared_conditions

