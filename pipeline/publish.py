@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -82,21 +83,67 @@ def _write_parquet(batches: pa.RecordBatchReader, path: Path, redact: Callable[[
     return rows
 
 
-def _write_version(tables: Iterable[tuple[str, pa.RecordBatchReader]], folder: Path, run_id: str,
-                   redact: bool) -> dict:
+@dataclass(frozen=True)
+class TableSource:
+    """A table to publish: its name, a fingerprint of its rows, and how to read them.
+
+    The fingerprint changes whenever the rows (or their declared schema) do,
+    so a table whose fingerprint matches the one published last time is
+    linked from the previous publication instead of written again: after a
+    one-document change most tables are exactly as they were.
+    """
+
+    name: str
+    fingerprint: str
+    batches: Callable[[], pa.RecordBatchReader]
+
+
+# Part of every fingerprint: a change to how files are written rewrites them all.
+_FILE_FORMAT = "parquet-zstd-1"
+
+
+def _previous_entries(publish_dir: Path) -> dict[str, dict]:
+    """The current publication's manifest entries by table, or nothing when there is none."""
+    try:
+        manifest = json.loads((publish_dir / MANIFEST_NAME).read_text())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return {}
+    return {entry["table"]: entry for entry in manifest["tables"] if "fingerprint" in entry}
+
+
+def _reuse(entry: dict | None, fingerprint: str, previous: Path, path: Path) -> bool:
+    """Link the previous file into the new publication when its rows are the same; False when they are not."""
+    if entry is None or entry["fingerprint"] != fingerprint or not (previous / entry["file"]).is_file():
+        return False
+    try:
+        os.link(previous / entry["file"], path)
+    except OSError:
+        shutil.copyfile(previous / entry["file"], path)
+    return True
+
+
+def _write_version(tables: Iterable[TableSource], folder: Path, run_id: str, redact: bool,
+                   publish_dir: Path) -> dict:
     folder.mkdir(parents=True)
+    previous = _previous_entries(publish_dir)
     entries = []
-    for name, batches in tables:
-        path = folder / f"{name}.parquet"
-        rows = _write_parquet(batches, path, functools.partial(redact_table, name) if redact else _as_is)
+    for source in tables:
+        path = folder / f"{source.name}.parquet"
+        fingerprint = f"{source.fingerprint}:{'redacted' if redact else 'complete'}:{_FILE_FORMAT}"
+        if _reuse(previous.get(source.name), fingerprint, publish_dir, path):
+            entries.append({**previous[source.name], "reused": True})
+            continue
+        batches = source.batches()
+        rows = _write_parquet(batches, path, functools.partial(redact_table, source.name) if redact else _as_is)
         _fsync(path)
         entries.append(
             {
-                "table": name,
+                "table": source.name,
                 "file": path.name,
                 "rows": rows,
                 "sha256": sha256_of(path),
                 "schema": [{"name": f.name, "type": str(f.type)} for f in batches.schema],
+                "fingerprint": fingerprint,
             }
         )
     manifest = {
@@ -138,20 +185,20 @@ def _prune(versions: Path, current: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish_tables(tables: Iterable[tuple[str, pa.RecordBatchReader]], publish_dir: Path, run_id: str,
-                   redact: bool = False) -> dict:
+def publish_tables(tables: Iterable[TableSource], publish_dir: Path, run_id: str, redact: bool = False) -> dict:
     """Write every table and the manifest as a new publication, then make it the published one.
 
-    Tables arrive one at a time (name, batches) and are written a batch at a
-    time, so memory holds one batch, whatever the size of the warehouse.
-    With `redact`, contacts' phones and emails are left out (`redact_table`).
+    Tables are written one at a time and a batch at a time, so memory holds
+    one batch whatever the size of the warehouse; a table whose rows are
+    those published last time is linked, not written. With `redact`,
+    contacts' phones and emails are left out (`redact_table`).
     """
     versions = versions_dir(publish_dir)
     versions.mkdir(parents=True, exist_ok=True)
     _adopt_plain_folder(publish_dir, versions)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     folder = versions / f"{stamp}-{run_id}"
-    manifest = _write_version(tables, folder, run_id, redact)
+    manifest = _write_version(tables, folder, run_id, redact, publish_dir)
     _swap_link(publish_dir, folder)
     _prune(versions, folder)
     return manifest

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.publish import verify_publication
@@ -35,7 +36,7 @@ if where == "publish":
     def slow_write(batches, path, redact):
         rows = real_write(batches, path, redact)
         calls.append(path)
-        if len(calls) == 5:
+        if len(calls) == 1:
             stall()
         return rows
     pipeline.publish._write_parquet = slow_write
@@ -97,3 +98,28 @@ def test_old_publications_are_pruned_to_the_newest_two(tmp_path):
     versions = [p for p in (settings.publish_dir.parent / ".published-versions").iterdir()]
     assert len(versions) == 2
     assert settings.publish_dir.resolve() in [v.resolve() for v in versions]
+
+
+def test_only_tables_whose_rows_changed_are_written_again(tmp_path):
+    settings = settings_in(tmp_path)
+    assert materialize_all(settings).success
+    before = settings.publish_dir.resolve()
+
+    seed = settings.source_dir / "003_78907bef003bf639.txt"
+    seed.write_text(seed.read_text().replace("50 participants", "51 participants"))
+    assert materialize_all(settings).success
+    after = settings.publish_dir.resolve()
+    assert after != before and verify_publication(settings.publish_dir) == []
+
+    def same_file(name: str) -> bool:
+        return (before / name).stat().st_ino == (after / name).stat().st_ino
+
+    # The enrollment and the document's hash changed; the articles and the sites did not.
+    assert not same_file("studies.parquet") and not same_file("documents.parquet")
+    assert same_file("evidence.parquet") and same_file("sites.parquet")
+    manifest = json.loads((after / "manifest.json").read_text())
+    reused = {entry["table"] for entry in manifest["tables"] if entry.get("reused")}
+    assert {"evidence", "sites"} <= reused and not {"studies", "documents"} & reused
+    assert query(settings, "SELECT enrollment FROM studies WHERE nct_id = 'NCT06931145'") == [(51,)]
+    studies = pq.read_table(after / "studies.parquet").to_pylist()
+    assert [s["enrollment"] for s in studies if s["nct_id"] == "NCT06931145"] == [51]
