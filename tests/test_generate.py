@@ -17,6 +17,7 @@ from pipeline.bench.generate import (
     FAULTS,
     LAYOUT_MIX,
     _retargeted,
+    add_one_participant,
     document_file,
     drop_criteria_items,
     find_subject,
@@ -372,3 +373,12 @@ def test_command_line_generates_and_reports(tmp_path, capsys):
     assert len(_labels(tmp_path / "cli.labels.csv")) == 20
     assert main(["generate", "20", str(tmp_path / "cli")]) == 2
     assert "is not empty" in capsys.readouterr().err
+
+
+def test_add_one_participant_changes_the_enrollment_wherever_it_is_stated():
+    veeva = add_one_participant(read_seed("002"), "veeva_page")
+    assert "26 estimated patients" in veeva and "26 participants in 1 patient group" in veeva
+    assert "25 estimated patients" not in veeva
+    changed = parse_document("002.txt", veeva.encode(), "x")
+    assert _study(changed)["enrollment"] == 26
+    assert add_one_participant(read_seed("004"), "news_article") is None

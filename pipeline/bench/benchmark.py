@@ -10,6 +10,7 @@ changed. It never fails on time: it reports.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.bench.generate import generate_corpus
+from pipeline.bench.generate import add_one_participant, generate_corpus, labels_path
 
 # Run in a child process so its peak memory is its own.
 _MATERIALIZE = """
@@ -122,9 +123,16 @@ def read_floor(source: Path) -> float:
     return time.perf_counter() - started
 
 
-def _change_one_document(source: Path) -> None:
-    first = min(p for p in source.rglob("*") if p.is_file())
-    first.write_bytes(first.read_bytes() + b"\n")
+def _change_one_document(source: Path) -> str:
+    """Add one participant to the first clean document that states an enrollment; returns its file."""
+    with labels_path(source).open(encoding="utf-8", newline="") as handle:
+        for label in csv.DictReader(handle):
+            path = source / label["file"]
+            changed = None if label["fault"] else add_one_participant(path.read_text(encoding="utf-8"), label["layout"])
+            if changed is not None:
+                path.write_text(changed, encoding="utf-8")
+                return label["file"]
+    raise ValueError(f"no document of {source} states an enrollment to change")
 
 
 def measure(size: int, workdir: Path, seed: int = 0) -> Figures:

@@ -774,6 +774,24 @@ def _renumber_citation(text: str, serial: str) -> str:
     return _URL.sub(lambda url: _renumbered_url(url.group(0), serial), text)
 
 
+def add_one_participant(text: str, layout: str) -> str | None:
+    """The document with its enrollment one higher wherever the layout states it, or None when it states none.
+
+    The benchmark's "one document changed": an edit an analyst would see in
+    the published tables, not only in the document's hash.
+    """
+    patterns = SPECS[layout].enrollment
+    stated = next((match for pattern in patterns if (match := pattern.search(text))), None)
+    if stated is None:
+        return None
+    enrollment = str(int(stated.group(1).replace(",", "")) + 1)
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match is not None:
+            text = _with_group(text, match, enrollment)
+    return text
+
+
 # --- faults -------------------------------------------------------------------------
 
 
