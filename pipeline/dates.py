@@ -40,6 +40,8 @@ _YEAR = re.compile(r"^(\d{4})$")
 _NAMED_DAY = re.compile(r"^([A-Za-z]+)\.? (\d{1,2}),? (\d{4})$")
 _DAY_NAMED = re.compile(r"^(\d{1,2}) ([A-Za-z]+)\.?,? (\d{4})$")
 _NAMED_MONTH = re.compile(r"^([A-Za-z]+)\.?,? (\d{4})$")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,9 @@ def parse_partial_date(text: str | None) -> PartialDate | None:
     if text is None:
         return None
     raw = text.strip()
-    cleaned = re.sub(r"\s+", " ", raw)
+    if not _DIGIT.search(raw):  # every spelling has a year; layouts try many lines that are no date
+        return None
+    cleaned = _SPACES.sub(" ", raw)
     if match := _ISO_DAY.match(cleaned):
         year, month, day = map(int, match.groups())
         return _make(year, month, day, "DAY", raw)

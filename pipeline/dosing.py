@@ -55,11 +55,13 @@ _UNITS = {
     "cgy": "cGy", "gy": "Gy", "iu": "IU", "units": "U", "unit": "U", "u": "U", "ml": "mL",
 }
 _UNIT_ALTERNATIVES = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=True))
+# Every dose opens with "AUC" or a digit; the look-ahead rules out other
+# positions before the long unit alternation is tried there.
 _DOSE = re.compile(
-    rf"\bAUC\s*(?:=|:|of)?\s*(?P<auc>{_NUMBER})(?:{_RANGE_DASH}(?P<auc_max>{_NUMBER}))?"
+    rf"(?=[a\d])(?:\bAUC\s*(?:=|:|of)?\s*(?P<auc>{_NUMBER})(?:{_RANGE_DASH}(?P<auc_max>{_NUMBER}))?"
     r"(?:\s*mg\s*/\s*ml\s*(?:/|\*|·|×|x|per)\s*min(?:ute)?s?\b)?"
     rf"|(?<![\w.])(?P<value>{_NUMBER})(?:{_RANGE_DASH}(?P<value_max>{_NUMBER}))?\s*"
-    rf"(?P<unit>{_UNIT_ALTERNATIVES})(?P<per>/(?:dose|day)\b)?(?![\w/²])",
+    rf"(?P<unit>{_UNIT_ALTERNATIVES})(?P<per>/(?:dose|day)\b)?(?![\w/²]))",
     re.IGNORECASE,
 )
 
@@ -131,6 +133,10 @@ _Q_CODE = re.compile(r"\bq\s?(?P<count>\d+)\s?(?P<unit>w|wks?|weeks?|d|days?)\b"
 _WEEKLY = re.compile(r"\b(?:once\s+)?weekly\b|\bQW\b", re.IGNORECASE)
 _TWICE_DAILY = re.compile(r"\btwice\s+(?:a\s+day|daily)\b|\bBID\b|\bb\.i\.d\.", re.IGNORECASE)
 _DAILY = re.compile(r"\b(?:once\s+)?daily\b|\bonce\s+a\s+day\b|\bper\s+day\b|\bQD\b", re.IGNORECASE)
+# What every frequency above contains: one search rules out most phrases, which state none.
+_FREQUENCY_HINT = re.compile(
+    r"every|q\s?\d|qw|weekly|twice|bid|b\.i\.d|daily|once\s+a\s+day|per\s+day|qd", re.IGNORECASE
+)
 
 _DAYS_OFF = re.compile(
     rf"\b(?:stopped|stop|off|rest(?:ed|ing)?|break|interrupted|discontinued)\s+for\s+(?P<count>{_COUNT})\s+"
@@ -141,6 +147,9 @@ _DAYS_ON = re.compile(
     rf"\bfor\s+(?P<count>{_COUNT})\s+(?:consecutive\s+)?(?P<unit>day|week)s?\b", re.IGNORECASE
 )
 _FRACTIONS = re.compile(r"\b(\d+)\s+fractions?\b", re.IGNORECASE)
+# Every timing statement above holds a digit or one of these words; half the
+# phrases read hold none and need not be tried against each pattern.
+_TIMING_HINT = re.compile(r"\d|day|week|every|qw|twice|bid|b\.i\.d|daily|qd", re.IGNORECASE)
 
 
 def _count(text: str) -> int:
@@ -192,6 +201,8 @@ class _Timing:
 
 def _day_of_cycle(text: str) -> tuple[str | None, int | None]:
     """The most specific day statement, and the days on when it is a range from day 1."""
+    if not _DIGITS.search(text):  # every day statement has a number
+        return None, None
     if match := _CYCLE_DAY_CODE.search(text):
         return f"C{match.group(1)}D{match.group(2)}", None
     if match := _CYCLE_DAY.search(text):
@@ -211,6 +222,8 @@ def _day_of_cycle(text: str) -> tuple[str | None, int | None]:
 
 def _frequency(text: str) -> str | None:
     """The frequency written first in the text."""
+    if not _FREQUENCY_HINT.search(text):
+        return None
     found: list[tuple[int, str]] = []
     for pattern in (_EVERY, _Q_CODE):
         for match in pattern.finditer(text):
@@ -225,6 +238,8 @@ def _frequency(text: str) -> str | None:
 
 def _read_timing(text: str) -> _Timing:
     """Every timing statement in a phrase, each part as written first."""
+    if not _TIMING_HINT.search(text):
+        return _Timing()
     day, days_on = _day_of_cycle(text)
     days_off = None
     if match := _DAYS_OFF.search(text):
@@ -249,7 +264,10 @@ _ROUTES = (
     ("INHALED", r"\binhal(?:ed|ation)\b"),
     ("TOPICAL", r"\btopical(?:ly)?\b"),
 )
-_ROUTE = re.compile("|".join(f"(?P<{route}>{pattern})" for route, pattern in _ROUTES), re.IGNORECASE)
+# Every route opens a word with one of these letters, checked before the alternatives are tried.
+_ROUTE = re.compile(
+    r"(?=\b[bciopst])(?:" + "|".join(f"(?P<{route}>{pattern})" for route, pattern in _ROUTES) + ")", re.IGNORECASE
+)
 _ROUTE_CASED = {"IV", "PO", "SC", "SQ", "IM"}  # short forms count only in capitals ("iv" is a numeral too)
 _ROUTE_BEFORE_DRUG = re.compile(
     r"\b(?:oral|intravenous|subcutaneous|intramuscular|inhaled|topical|IV|SC)\s+$", re.IGNORECASE
@@ -287,7 +305,8 @@ def _read_infusion_minutes(text: str) -> float | None:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*•(\-])")
 # Where a dose's phrase cannot continue: a sentence end, a semicolon, a
 # new paragraph or list item.
-_PHRASE_BREAK = re.compile(_SENTENCE_END.pattern + r"|;|\n\s*\n|\n(?=\s*(?:[*\-•·]|\d+[.)])\s)")
+# Every break opens with white space or a semicolon, which the look-ahead checks first.
+_PHRASE_BREAK = re.compile(r"(?=[\s;])(?:" + _SENTENCE_END.pattern + r"|;|\n\s*\n|\n(?=\s*(?:[*\-•·]|\d+[.)])\s))")
 _LABEL_TIMING = re.compile(
     r"\b(?:cycles?\s+\d+|days?\s+\d+(?:\s*(?:-|–|to)\s*\d+)?)(?:\W{0,3}days?\s+\d+(?:\s*(?:-|–|to)\s*\d+)?)?"
     r"\s*(?:\([^)]*\))?\s*$",
@@ -313,9 +332,11 @@ _CAP_BEFORE = re.compile(
     r"|\bno\s+more\s+than\s+|\bcapped\s+at\s+|\bup\s+to\s+(?:a\s+max(?:imum)?\s+of\s+)?|\bmaximum\s+of\s+)$",
     re.IGNORECASE,
 )
+# Tried at every position of a text, so a word's start and first letter are checked before the verbs.
 _ADJUSTMENT = re.compile(
-    r"\badjust\w*\s+(?P<direction>upward|downward|up|down)\b|\b(?P<up>increas\w*|escalat\w*|up-?titrat\w*)"
-    r"|\b(?P<down>reduc\w*|decreas\w*|lower(?:ed|ing)?\b|de-?escalat\w*)|\b(?P<adjust>adjust\w*|modif\w*|titrat\w*)",
+    r"\b(?=[adeilmrtu])(?:adjust\w*\s+(?P<direction>upward|downward|up|down)\b"
+    r"|(?P<up>increas\w*|escalat\w*|up-?titrat\w*)"
+    r"|(?P<down>reduc\w*|decreas\w*|lower(?:ed|ing)?\b|de-?escalat\w*)|(?P<adjust>adjust\w*|modif\w*|titrat\w*))",
     re.IGNORECASE,
 )
 # Only in parentheses: a radiotherapy "total dose of 60 Gy" is the dose itself.
@@ -658,7 +679,10 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
     """Adjustments and caps into `reading`; returns the doses they and restated totals name, which are not given."""
     named: set[_Dose] = set()
     found: list[_Limit] = []
-    for sentence in text.sentences:
+    # Sentences end at white space, so a verb found in one is found in the whole text;
+    # most texts have none, and are not searched sentence by sentence.
+    sentences = text.sentences if _ADJUSTMENT.search(text.text) else ()
+    for sentence in sentences:
         adjustments, adjusted = _adjustments(text.text, sentence, list(text.doses))
         found.extend(adjustments)
         named |= adjusted
@@ -677,6 +701,10 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
 
 def _read_source(source: _Source) -> _Reading:
     """Doses given, limits and unreadable doses of one text."""
+    if not _DIGITS.search(source.text) and not _ADJUSTMENT.search(source.text):
+        # Every dose has a digit and every limit without one has an adjustment verb: most
+        # study texts have neither, and need not be split into sentences and phrases.
+        return _Reading()
     text = _Text.of(source)
     reading = _Reading()
     named = _limits(text, reading)

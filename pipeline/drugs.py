@@ -29,6 +29,7 @@ _FORM_WORDS = re.compile(
     re.IGNORECASE,
 )
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
+_ASCII_LOOKALIKE = re.compile(r"(?=[^\x00-\x7f])(?i:[a-z0-9])")
 
 
 class DrugMention(NamedTuple):
@@ -58,15 +59,53 @@ def _synonyms() -> dict[str, str]:
 
 
 @functools.cache
-def _mention_pattern() -> re.Pattern[str]:
-    """One alternation of all spellings, longest first so "thoracic radiotherapy" beats "radiotherapy".
+def _spellings() -> tuple[str, ...]:
+    """Every spelling once, longest first so "thoracic radiotherapy" beats "radiotherapy"."""
+    return tuple(sorted({synonym for _, synonym in _vocabulary()}, key=len, reverse=True))
 
-    Spaces and hyphens inside a spelling may be written either way or left
-    out ("VP-16", "VP 16", "VP16").
+
+def _spelling_pattern(spelling: str) -> str:
+    """Spaces and hyphens inside a spelling may be written either way or left out ("VP-16", "VP 16", "VP16")."""
+    return r"[\s\-]*".join(re.escape(token) for token in _TOKEN_SPLIT.split(spelling))
+
+
+@functools.cache
+def _mention_pattern() -> re.Pattern[str]:
+    """One alternation of all spellings, in any case."""
+    return re.compile(r"\b(?:" + "|".join(map(_spelling_pattern, _spellings())) + r")\b", re.IGNORECASE)
+
+
+@functools.cache
+def _lower_case_pattern() -> re.Pattern[str] | None:
+    """The same alternation for text in lower case; None when a spelling is not plain ASCII.
+
+    With IGNORECASE, Python tries every spelling at every position of a
+    text; case-sensitive and grouped by first letter, a position is ruled
+    out by one comparison. The spellings keep their order within a group,
+    and spellings of different groups cannot match at the same place, so
+    the matches are those of `_mention_pattern`.
     """
-    spellings = sorted({synonym for _, synonym in _vocabulary()}, key=len, reverse=True)
-    alternatives = (r"[\s\-]*".join(re.escape(token) for token in _TOKEN_SPLIT.split(s)) for s in spellings)
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+    spellings = _spellings()
+    if not all(spelling.isascii() and spelling[:1].isalnum() for spelling in spellings):
+        return None
+    by_first: dict[str, list[str]] = {}
+    for spelling in spellings:
+        lowered = spelling.lower()
+        # A letter or digit is not escaped, so the pattern starts with the spelling's first character.
+        by_first.setdefault(lowered[0], []).append(_spelling_pattern(lowered)[1:])
+    groups = (first + "(?:" + "|".join(rests) + ")" for first, rests in by_first.items())
+    return re.compile(r"\b(?:" + "|".join(groups) + r")\b")
+
+
+def _lower_case(text: str) -> str | None:
+    """The text with ASCII letters in lower case, or None when it holds a non-ASCII letter that
+    IGNORECASE takes for an ASCII one (Kelvin sign, long s, dotless i)."""
+    if text.isascii():
+        return text.lower()
+    if _ASCII_LOOKALIKE.search(text):
+        return None
+    # bytes.lower() changes ASCII letters only, and UTF-8 writes every other character in bytes above 127.
+    return text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass")
 
 
 def normalize_drug(name: str) -> str | None:
@@ -90,9 +129,12 @@ def normalize_drug(name: str) -> str | None:
 def find_drug_mentions(text: str) -> list[DrugMention]:
     """Every whole-word mention of a known drug, in the order of the text."""
     synonyms = _synonyms()
+    pattern, lowered = _lower_case_pattern(), _lower_case(text)
+    if pattern is None or lowered is None:
+        pattern, lowered = _mention_pattern(), text
     return [
-        DrugMention(match.start(), match.end(), synonyms[_key(match.group(0))])
-        for match in _mention_pattern().finditer(text)
+        DrugMention(match.start(), match.end(), synonyms[_key(text[match.start():match.end()])])
+        for match in pattern.finditer(lowered)
     ]
 
 

@@ -160,17 +160,42 @@ def _phrase_key(text: str) -> str:
 _ANALYTE_BY_PHRASE = {
     _phrase_key(phrase): analyte for analyte, phrases in ANALYTE_SYNONYMS.items() for phrase in phrases
 }
-_ANALYTE_NAME = _alternation(
-    [_phrase_pattern(phrase) for phrases in ANALYTE_SYNONYMS.values() for phrase in phrases]
-)
+_ANALYTE_PHRASES = [phrase for phrases in ANALYTE_SYNONYMS.values() for phrase in phrases]
+_ANALYTE_NAME = _alternation([_phrase_pattern(phrase) for phrase in _ANALYTE_PHRASES])
+_MODIFIERS = ("serum", "plasma", "blood", "total", "baseline", "resting", "calculated", "measured", "estimated")
+
+
+def _openings(words: list[str], length: int) -> str:
+    """A pattern for the first `length` characters of the words, in any case.
+
+    A pattern opening with a long alternation is tried in full at every
+    position of a line; a look-ahead on the openings first rules most
+    positions out with a comparison or two, and matches nothing more or less.
+    """
+    openings = {_PHRASE_SEPARATORS.split(word)[0][:length] for word in words}
+    folded = {opening.lower() if opening.isascii() else opening for opening in openings}
+    return "(?i:" + "|".join(re.escape(opening) for opening in sorted(folded)) + ")"
+
+
 # "Serum total bilirubin (TBil)": modifiers before the name, an abbreviation
 # after it, and the footnote star of "Creatinine clearance*".
 _MENTION = re.compile(
-    rf"(?<!\w)(?:(?i:serum|plasma|blood|total|baseline|resting|calculated|measured|estimated)\s+)*"
+    rf"(?<!\w)(?={_openings([*_MODIFIERS, *_ANALYTE_PHRASES], 1)})"
+    rf"(?:(?i:{'|'.join(_MODIFIERS)})\s+)*"
     rf"(?P<name>{_ANALYTE_NAME})(?!\w)\*?(?:\s*\([^()]*\))?"
 )
 
 _COMPARATOR = _comparator_pattern()
+_SPELLED_COMPARATORS = [word for word in _COMPARATORS if word[0].isalpha()]
+_SYMBOL_COMPARATORS = [word for word in _COMPARATORS if not word[0].isalpha()]
+_FIRST_CHARACTERS = "".join(sorted({re.escape(word[0]) for word in [*_COMPARATORS, "between"]}))
+# Where a measurement can start: a spelled comparator at a word's start, a
+# symbol, "between", or a number that does not continue a word or number.
+# One character class is checked first, since most characters start none.
+_MEASUREMENT_START = (
+    rf"(?=(?i:[{_FIRST_CHARACTERS}\d]))"
+    rf"(?=\b{_openings(_SPELLED_COMPARATORS, 2)}|(?i:between)|{_openings(_SYMBOL_COMPARATORS, 1)}|(?<![\w.,])\d)"
+)
 _NUMBER = r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 # "1.5 × 109/L": the superscript of 10^9 was lost in the scrape, so "109"
@@ -197,7 +222,7 @@ _SECOND_FORM = (
     r"(?:[A-Za-zµμ]+\s*)?/\s*[A-Za-zµμ]+(?:\d|³|\^\d)?\s*\)"
 )
 _MEASUREMENT = re.compile(
-    rf"(?:(?P<comparator>{_COMPARATOR})\s*)?"
+    rf"{_MEASUREMENT_START}(?:(?P<comparator>{_COMPARATOR})\s*)?"
     rf"(?P<between>(?i:between)\s+)?(?P<low>{_NUMBER})"
     rf"(?:\s*(?P<separator>-|–|—|−|~|(?i:to|and)\b)\s*(?P<high>{_NUMBER})"
     r"|(?P<choices>(?:\s*(?i:,\s*or|,|or)\s*\d(?![\d.]))+))?"
@@ -290,11 +315,14 @@ def _unit(match: re.Match[str]) -> str | None:
     return None
 
 
-def _mentions(line: str) -> list[_Mention]:
-    return [
-        _Mention(_ANALYTE_BY_PHRASE[_phrase_key(match["name"])], match.start(), match.end())
-        for match in _MENTION.finditer(line)
-    ]
+def _mentions(line: str, last_value: int) -> list[_Mention]:
+    """The analytes named in a line up to its last value: a name starting after it is the name of no value."""
+    mentions: list[_Mention] = []
+    for match in _MENTION.finditer(line):
+        if match.start() > last_value:
+            break
+        mentions.append(_Mention(_ANALYTE_BY_PHRASE[_phrase_key(match["name"])], match.start(), match.end()))
+    return mentions
 
 
 def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
@@ -382,17 +410,20 @@ def _located(line: str) -> tuple[list[re.Match[str]], list[_Mention]]:
     A number inside an analyte's name ("24 hour urine protein") is no value,
     and a name inside a value ("18 years of age") names no other value.
     """
-    raw_mentions = _mentions(line)
+    found = list(_MEASUREMENT.finditer(line))
+    if not found:  # most lines state no value; naming analytes there is wasted work
+        return [], []
+    raw_mentions = _mentions(line, found[-1].start())
     mention_spans = [(mention.start, mention.end) for mention in raw_mentions]
-    measurements = [
-        match for match in _MEASUREMENT.finditer(line) if not _inside(match.start(), match.end("low"), mention_spans)
-    ]
+    measurements = [match for match in found if not _inside(match.start(), match.end("low"), mention_spans)]
     measurement_spans = [(match.start(), match.end()) for match in measurements]
     mentions = [mention for mention in raw_mentions if not _inside(mention.start, mention.end, measurement_spans)]
     return measurements, mentions
 
 
 def _thresholds_in_line(line: str) -> list[_Threshold]:
+    if not _DIGIT.search(line):  # every value has a digit; the measurement pattern is slow to rule one out
+        return []
     found: list[_Threshold] = []
     measurements, mentions = _located(line)
     for match in measurements:

@@ -7,6 +7,7 @@ the layouts from each inventing their own spelling of the vocabulary.
 
 from __future__ import annotations
 
+import functools
 import re
 
 OVERALL_STATUS = (
@@ -95,12 +96,19 @@ FINDING_CATEGORY = (
 )
 
 
+# Documents repeat a handful of labels on every row (site status, contact
+# role), so the pure functions below remember their last few thousand answers.
+_REMEMBERED_LABELS = 4096
+_NOT_KEY_CHARACTERS = re.compile(r"[^A-Z0-9/]+")
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_LABELS)
 def label_key(label: str) -> str:
     """Upper snake case of a label, the form every vocabulary uses.
 
     "Not yet recruiting" -> NOT_YET_RECRUITING, "Single Group" -> SINGLE_GROUP.
     """
-    return re.sub(r"[^A-Z0-9/]+", "_", label.strip().upper()).strip("_")
+    return _NOT_KEY_CHARACTERS.sub("_", label.strip().upper()).strip("_")
 
 
 # Labels that do not become their vocabulary value by label_key alone.
@@ -167,6 +175,7 @@ _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
 }
 
 
+@functools.lru_cache(maxsize=_REMEMBERED_LABELS)
 def to_vocabulary(label: str | None, vocabulary: tuple[str, ...]) -> str | None:
     """The vocabulary value a label stands for, or None when it stands for none.
 

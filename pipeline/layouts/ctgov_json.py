@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
@@ -57,6 +56,8 @@ _DESIGN_INFO_FIELDS = (
     ("intervention_model", "interventionModel"),
     ("primary_purpose", "primaryPurpose"),
 )
+_SITE_KEYS = ("facility", "city", "state", "country", "status")
+_CONTACT_KEYS = ("name", "role", "phone", "phoneExt", "email")
 _ELIGIBILITY_FIELDS = (("min_age", "minimumAge"), ("max_age", "maximumAge"), ("sex", "sex"))
 _OUTCOME_LISTS = (("PRIMARY", "primaryOutcomes"), ("SECONDARY", "secondaryOutcomes"), ("OTHER", "otherOutcomes"))
 # A registry number listed both as the sponsor's protocol id and as a secondary
@@ -162,16 +163,23 @@ def _report_type(doc: ParsedDocument, where: str, expected: str, value: Json) ->
                field=where, observed=_shown(value))
 
 
-@dataclass(frozen=True)
-class _Object:
-    """A JSON object and where it sits in the record, so a finding can name the field it is about."""
+class _Object(NamedTuple):
+    """A JSON object and where it sits in the record, so a finding can name the field it is about.
+
+    A tuple rather than a frozen dataclass: a study makes one per site and
+    per contact, hundreds of them, and a tuple is several times cheaper to make.
+    """
 
     members: dict[str, Json]
     path: str
 
     def member(self, key: str) -> tuple[Json, str]:
         """A member and its path; JSON null counts as absent."""
-        return self.members.get(key), f"{self.path}.{key}" if self.path else key
+        return self.members.get(key), self.where(key)
+
+    def where(self, key: str) -> str:
+        """A member's path, built only when needed: records hold hundreds of fields, most of them fine."""
+        return f"{self.path}.{key}" if self.path else key
 
 
 def _object(doc: ParsedDocument, parent: _Object, key: str) -> _Object:
@@ -182,25 +190,39 @@ def _object(doc: ParsedDocument, parent: _Object, key: str) -> _Object:
 
 
 def _text(doc: ParsedDocument, parent: _Object, key: str) -> str | None:
-    value, where = parent.member(key)
+    value = parent.members.get(key)
     if value is None or isinstance(value, str):
         return value
-    _report_type(doc, where, "text", value)
+    _report_type(doc, parent.where(key), "text", value)
     return None
 
 
-def _list(doc: ParsedDocument, parent: _Object, key: str, expected: str) -> tuple[list[Json], str]:
-    value, where = parent.member(key)
+def _texts_of(doc: ParsedDocument, record: _Object, keys: tuple[str, ...]) -> list[str | None]:
+    """Several text members, in the order of `keys`, as `_text` reads each.
+
+    A study lists hundreds of sites and contacts; reading their fields in
+    one call instead of one call per field is most of the time they take.
+    """
+    values = [record.members.get(key) for key in keys]
+    for index, value in enumerate(values):
+        if value is not None and not isinstance(value, str):
+            _report_type(doc, record.where(keys[index]), "text", value)
+            values[index] = None
+    return values
+
+
+def _list(doc: ParsedDocument, parent: _Object, key: str, expected: str) -> list[Json]:
+    value = parent.members.get(key)
     if value is None:
-        return [], where
+        return []
     if not isinstance(value, list):
-        _report_type(doc, where, expected, value)
-        return [], where
-    return value, where
+        _report_type(doc, parent.where(key), expected, value)
+        return []
+    return value
 
 
 def _texts(doc: ParsedDocument, parent: _Object, key: str) -> list[str]:
-    items, where = _list(doc, parent, key, "a list of texts")
+    items, where = _list(doc, parent, key, "a list of texts"), parent.where(key)
     texts: list[str] = []
     for index, item in enumerate(items):
         if isinstance(item, str):
@@ -211,7 +233,10 @@ def _texts(doc: ParsedDocument, parent: _Object, key: str) -> list[str]:
 
 
 def _records(doc: ParsedDocument, parent: _Object, key: str) -> list[_Object]:
-    items, where = _list(doc, parent, key, "a list of objects")
+    items = _list(doc, parent, key, "a list of objects")
+    if not items:
+        return []
+    where = parent.where(key)
     records: list[_Object] = []
     for index, item in enumerate(items):
         if isinstance(item, dict):
@@ -425,31 +450,31 @@ def _read_contacts_and_locations(doc: ParsedDocument, module: _Object) -> None:
             "affiliation": _text(doc, official, "affiliation"),
         })
     for location in _records(doc, module, "locations"):
-        facility = _text(doc, location, "facility")
+        facility, city, state, country, status = _texts_of(doc, location, _SITE_KEYS)
         doc.add_row("sites", {
             "facility": facility,
-            "city": _text(doc, location, "city"),
-            "state": _text(doc, location, "state"),
-            "country": _text(doc, location, "country"),
-            "status": doc.vocabulary_value(_text(doc, location, "status"), vocab.SITE_STATUS, "site_status"),
+            "city": city,
+            "state": state,
+            "country": country,
+            "status": doc.vocabulary_value(status, vocab.SITE_STATUS, "site_status"),
         })
         for contact in _records(doc, location, "contacts"):
             _add_contact(doc, contact, facility)
 
 
 def _add_contact(doc: ParsedDocument, contact: _Object, facility: str | None) -> None:
+    name, role, phone, extension, email = _texts_of(doc, contact, _CONTACT_KEYS)
     doc.add_row("contacts", {
-        "name": _text(doc, contact, "name"),
-        "role": vocab.label_key(_text(doc, contact, "role") or "") or None,
-        "phone": _phone(doc, contact),
-        "email": _text(doc, contact, "email"),
+        "name": name,
+        "role": vocab.label_key(role or "") or None,
+        "phone": _phone(phone, extension),
+        "email": email,
         "facility": facility,
     })
 
 
-def _phone(doc: ParsedDocument, contact: _Object) -> str | None:
+def _phone(phone: str | None, extension: str | None) -> str | None:
     """The number with its extension, which the API keeps in a field of its own."""
-    phone, extension = _text(doc, contact, "phone"), _text(doc, contact, "phoneExt")
     if phone and extension:
         return f"{phone} ext. {extension}"
     return phone
@@ -471,7 +496,7 @@ def _keep_one_row_per_key(doc: ParsedDocument) -> None:
         key = [column for column in TABLES_BY_NAME[table].key if column != "nct_id"]
         kept: dict[tuple[Json, ...], dict[str, Json]] = {}
         for row in rows:
-            values = tuple(row.get(column) for column in key)
+            values = tuple(map(row.get, key))
             if values not in kept:
                 kept[values] = row
                 continue

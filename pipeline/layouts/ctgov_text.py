@@ -15,6 +15,7 @@ next line, and contact lines. Anything else is reported, not dropped.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -112,7 +113,8 @@ def matches(text: str) -> bool:
     Other layouts label their NCT id ("NCT ID: ...") or print it deep inside
     the page; only this export opens with unlabelled facts.
     """
-    top = _lines(text)[:_HEADER_SCAN]
+    # Only the top is read: stripping every line of a long document of another layout is wasted.
+    top = list(itertools.islice((line.strip() for line in text.splitlines() if line.strip()), _HEADER_SCAN))
     if not any(_NCT_LINE.match(line) for line in top):
         return False
     top_dates = sum(1 for line in top if _is_date(line))

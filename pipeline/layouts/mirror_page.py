@@ -128,6 +128,9 @@ class InterventionMention:
 
 def matches(text: str) -> bool:
     """Mirror pages are the only layout with an "NCT ID:" line and a "Basic Information" heading."""
+    # Every document is asked; a substring test turns most of them away faster than the line patterns.
+    if "NCT ID:" not in text or "Basic Information" not in text:
+        return False
     return bool(_NCT_ID_LINE_ANYWHERE.search(text) and _BASIC_INFORMATION_ANYWHERE.search(text))
 
 

@@ -123,6 +123,10 @@ class _Arm:
 
 def matches(text: str) -> bool:
     """The portal's brand line plus headings only this portal prints."""
+    # Casefolding is per character, so a line that is the brand leaves the brand in the folded text;
+    # documents of other layouts are turned away without splitting them into lines.
+    if _BRAND not in text.casefold():
+        return False
     lines = {line.strip().casefold() for line in text.splitlines()}
     if _BRAND not in lines:
         return False
