@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UI_PORT ?= 3000
-BENCH_SIZES ?= 1000,10000
+BENCH_SIZES ?= 1000,10000,100000
 
 .PHONY: run test ui fuzz bench clean
 

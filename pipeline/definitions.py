@@ -14,11 +14,11 @@ from pipeline.settings import TrialSettings
 
 
 # DuckDB would take most of the machine's memory for its buffers before
-# spilling; with 1 GB for DuckDB (it spills to <warehouse>.tmp beyond that) a
-# whole run over 100,000 documents, Python included, stays under 1.5 GiB.
+# spilling; bounded to 600 MB (it spills to <warehouse>.tmp beyond that), a
+# run over 100,000 documents keeps its processes together under 1.5 GiB.
 # Checkpointing every 1 GB of log instead of every 16 MB saves most of the
 # commit time of staging and parsing, which commit a batch at a time.
-WAREHOUSE_CONNECTION_CONFIG = {"memory_limit": "1GB", "threads": 2, "checkpoint_threshold": "1GB"}
+WAREHOUSE_CONNECTION_CONFIG = {"memory_limit": "600MB", "threads": 2, "checkpoint_threshold": "1GB"}
 
 
 def build_definitions(settings: TrialSettings) -> dg.Definitions:

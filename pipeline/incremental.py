@@ -123,10 +123,17 @@ def _collect(results: list[DocumentResult]) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
-def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], chunks: list[ParsedChunk]) -> None:
-    mark_pending(conn, source_files)
+def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], chunks: list[ParsedChunk],
+                  known: set[str]) -> None:
+    """Swap the rows of `source_files`; only those in `known` (parsed before) can have rows to delete.
+
+    A first build parses 100,000 documents that have no rows yet, and then
+    skips twenty deletes per batch.
+    """
+    replaced = [f for f in source_files if f in known]
+    mark_pending(conn, replaced)
     for table in PER_DOCUMENT_TABLES:
-        delete_where_in(conn, table, "source_file", source_files)
+        delete_where_in(conn, table, "source_file", replaced)
         if chunks:
             insert_arrow(conn, table, pa.concat_tables([chunk.tables[table] for chunk in chunks]))
     mark_pending(conn, source_files)
@@ -178,14 +185,15 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     """
     summary = ParseSummary()
     pending = [row[0] for row in conn.execute(PENDING_SQL, [parser_version()]).fetchall()]
+    known = {row[0] for row in conn.execute("SELECT source_file FROM documents").fetchall()}
     with _parser_pool(len(pending)) as pool:
         for batch, chunks in _parsed_batches(conn, pending, run_id, pool):
             for chunk in chunks:
                 for document in chunk.documents:
                     _record(summary, document)
             with transaction(conn):
-                _replace_rows(conn, batch, chunks)
+                _replace_rows(conn, batch, chunks, known)
     with transaction(conn):
         summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
-        _replace_rows(conn, summary.removed, [])
+        _replace_rows(conn, summary.removed, [], known)
     return summary

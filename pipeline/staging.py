@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +130,10 @@ _STAGE_BATCH = 1000
 _READERS = 4
 
 
-def _write_staged(conn: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: str) -> None:
+def _write_staged(
+    conn: duckdb.DuckDBPyConnection, files: list[StagedFile], run_id: str, known: Container[str]
+) -> None:
+    """Insert the files, replacing the staged copies of those in `known` (a first build has none to replace)."""
     now = dt.datetime.now(dt.timezone.utc)
     incoming = rows_to_arrow(
         "raw_documents",
@@ -148,7 +151,7 @@ def _write_staged(conn: duckdb.DuckDBPyConnection, files: list[StagedFile], run_
             for f in files
         ],
     )
-    delete_where_in(conn, "raw_documents", "source_file", [f.source_file for f in files])
+    delete_where_in(conn, "raw_documents", "source_file", [f.source_file for f in files if f.source_file in known])
     insert_arrow(conn, "raw_documents", incoming)
 
 
@@ -196,7 +199,7 @@ def stage_source_dir(
                 else:
                     unchanged += 1
             with transaction(conn):
-                _write_staged(conn, files, run_id)
+                _write_staged(conn, files, run_id, known)
     removed = sorted(set(known) - {s.source_file for s in sources})
     with transaction(conn):
         delete_where_in(conn, "raw_documents", "source_file", removed)

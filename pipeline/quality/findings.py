@@ -31,7 +31,7 @@ VALIDATED_TABLES: tuple[str, ...] = tuple(
 _RULE_TABLES = {"studies", "eligibility_criteria", "outcomes", "evidence_findings", "dosing", "study_sources"}
 
 # Rows of the largest table validated at once: bounds memory whatever the corpus size.
-_BUCKET_ROWS = 300_000
+_BUCKET_ROWS = 200_000
 
 _SUMMARY_SQL = """
 SELECT source_file, nct_id, category, severity, CAST(count(*) AS BIGINT) AS findings
