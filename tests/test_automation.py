@@ -9,7 +9,6 @@ import sys
 
 import dagster as dg
 import pyarrow.parquet as pq
-import pytest
 
 from pipeline.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
 from pipeline.definitions import build_definitions
