@@ -176,8 +176,9 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     """Parse every staged document that needs it and swap its rows, a batch per transaction.
 
     Documents are read, parsed and written a batch at a time, and each batch
-    commits on its own, so memory holds one batch, not the corpus (DuckDB
-    keeps a transaction's uncommitted rows in memory). Every document's rows
+    commits on its own, so memory holds two batches (one parsing, one being
+    written), not the corpus (DuckDB keeps a transaction's uncommitted rows in
+    memory). Every document's rows
     change at once with its `documents` row, and the batch marks its trials
     pending in the same commit, so a run killed midway leaves committed
     documents that the next merge will pick up and the rest still pending
