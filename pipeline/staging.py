@@ -160,6 +160,23 @@ def _batches(items: list[SourceFile], size: int) -> Iterator[list[SourceFile]]:
         yield items[start : start + size]
 
 
+def _read_ahead(
+    readers: ThreadPoolExecutor, batches: Iterator[list[SourceFile]], root: Path, max_bytes: int
+) -> Iterator[list[StagedFile]]:
+    """Each batch read and hashed, the next one reading while this one is written to DuckDB.
+
+    Two batches are in memory at most.
+    """
+    reading = None
+    for batch in batches:
+        ahead = readers.map(lambda source: read_source_file(source, root, max_bytes), batch)
+        if reading is not None:
+            yield list(reading)
+        reading = ahead
+    if reading is not None:
+        yield list(reading)
+
+
 def stage_source_dir(
     conn: duckdb.DuckDBPyConnection, root: Path, run_id: str, max_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
 ) -> StagingSummary:
@@ -170,7 +187,7 @@ def stage_source_dir(
     and hashing release the GIL), and staged anew only when its bytes
     changed. Files gone from the folder leave `raw_documents`.
 
-    Each batch of files is committed on its own, so memory holds one batch
+    Each batch of files is committed on its own, so memory holds two batches
     however large the folder (one transaction over 100,000 files held all
     their bytes until the commit). A run killed midway keeps the batches it
     committed, each row a faithful copy of its file, and the next run stages
@@ -188,8 +205,7 @@ def stage_source_dir(
     changed: list[str] = []
     unchanged = len(sources) - len(to_read)
     with ThreadPoolExecutor(max_workers=_READERS) as readers:
-        for batch in _batches(to_read, _STAGE_BATCH):
-            files = list(readers.map(lambda source: read_source_file(source, root, max_bytes), batch))
+        for files in _read_ahead(readers, _batches(to_read, _STAGE_BATCH), root, max_bytes):
             for file in files:
                 previous = known.get(file.source_file)
                 if previous is None:
