@@ -42,7 +42,7 @@ _CHUNK_DOCUMENTS = 50
 _POOL_THRESHOLD = 200
 
 PENDING_SQL = """
-SELECT r.source_file
+SELECT r.source_file, d.source_file IS NOT NULL AS parsed_before
 FROM raw_documents AS r
 LEFT JOIN documents AS d USING (source_file)
 WHERE d.source_file IS NULL OR d.sha256 <> r.sha256 OR d.parser_version IS DISTINCT FROM ?
@@ -124,13 +124,13 @@ def _collect(results: list[DocumentResult]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _replace_rows(conn: duckdb.DuckDBPyConnection, source_files: list[str], chunks: list[ParsedChunk],
-                  known: set[str]) -> None:
-    """Swap the rows of `source_files`; only those in `known` (parsed before) can have rows to delete.
+                  parsed_before: set[str]) -> None:
+    """Swap the rows of `source_files`; only those parsed before can have rows to delete.
 
     A first build parses 100,000 documents that have no rows yet, and then
     skips twenty deletes per batch.
     """
-    replaced = [f for f in source_files if f in known]
+    replaced = [f for f in source_files if f in parsed_before]
     mark_pending(conn, replaced)
     for table in PER_DOCUMENT_TABLES:
         delete_where_in(conn, table, "source_file", replaced)
@@ -185,16 +185,17 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     a parse; the published tables change only in the merge step.
     """
     summary = ParseSummary()
-    pending = [row[0] for row in conn.execute(PENDING_SQL, [parser_version()]).fetchall()]
-    known = {row[0] for row in conn.execute("SELECT source_file FROM documents").fetchall()}
+    rows = conn.execute(PENDING_SQL, [parser_version()]).fetchall()
+    pending = [source_file for source_file, _ in rows]
+    parsed_before = {source_file for source_file, before in rows if before}
     with _parser_pool(len(pending)) as pool:
         for batch, chunks in _parsed_batches(conn, pending, run_id, pool):
             for chunk in chunks:
                 for document in chunk.documents:
                     _record(summary, document)
             with transaction(conn):
-                _replace_rows(conn, batch, chunks, known)
+                _replace_rows(conn, batch, chunks, parsed_before)
     with transaction(conn):
         summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
-        _replace_rows(conn, summary.removed, [], known)
+        _replace_rows(conn, summary.removed, [], set(summary.removed))
     return summary

@@ -36,6 +36,7 @@ _PARSING_SOURCES = (
     "drugs.py",
     "formats.py",
     "parsing.py",
+    "repeated_keys.py",
     "study_fields.py",
     "swaps.py",
     "tables.py",

@@ -28,7 +28,8 @@ from typing import Any, NamedTuple
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.tables import NCT_ID_PATTERN, TABLES_BY_NAME
+from pipeline.repeated_keys import drop_repeated_keys
+from pipeline.tables import NCT_ID_PATTERN
 
 FORMAT = "ctgov_json"
 
@@ -93,7 +94,7 @@ def parse(text: str) -> ParsedDocument:
     _read_outcomes(doc, _object(doc, protocol, "outcomesModule"))
     _read_eligibility(doc, _object(doc, protocol, "eligibilityModule"))
     _read_contacts_and_locations(doc, _object(doc, protocol, "contactsLocationsModule"))
-    _keep_one_row_per_key(doc)
+    _report_repeated_keys(doc)
     return doc
 
 
@@ -483,28 +484,17 @@ def _phone(phone: str | None, extension: str | None) -> str | None:
 # --- one row per key ---------------------------------------------------------------
 
 
-def _keep_one_row_per_key(doc: ParsedDocument) -> None:
-    """Rows repeating a table's key are reported and left out.
+def _report_repeated_keys(doc: ParsedDocument) -> None:
+    """Each row left out for repeating its table's key is a finding holding its values.
 
-    The registry lists an identifier again as a secondary id, and names two
-    sites in different cities alike ("Mercy Hospital"), whose contacts then
-    share name, role and facility; two rows for one key would fail the
-    table's schema check and stop publishing, so the first row is kept and
-    each repeat is a finding holding its values.
+    A repeated identifier is routine (the registry lists it again as a
+    secondary id), as is a repeat identical to the kept row: INFO. A repeat
+    that differs lost something: WARNING.
     """
-    for table, rows in doc.rows.items():
-        key = [column for column in TABLES_BY_NAME[table].key if column != "nct_id"]
-        kept: dict[tuple[Json, ...], dict[str, Json]] = {}
-        for row in rows:
-            values = tuple(map(row.get, key))
-            if values not in kept:
-                kept[values] = row
-                continue
-            same = row == kept[values]
-            severity = "INFO" if same or table in _ROUTINE_REPEATS else "WARNING"
-            described = ", ".join(f"{column} {value!r}" for column, value in zip(key, values))
-            doc.report("parse", severity,
-                       f"{described} appears more than once in {table}; the first was kept"
-                       + ("" if same else " and this one, which differs, was not loaded"),
-                       field=table, observed=_shown(row))
-        doc.rows[table] = list(kept.values())
+    for repeat in drop_repeated_keys(doc):
+        routine = not repeat.differs or repeat.table in _ROUTINE_REPEATS
+        described = ", ".join(f"{column} {value!r}" for column, value in zip(repeat.key, repeat.values))
+        doc.report("parse", "INFO" if routine else "WARNING",
+                   f"{described} appears more than once in {repeat.table}; the first was kept"
+                   + (" and this one, which differs, was not loaded" if repeat.differs else ""),
+                   field=repeat.table, observed=_shown(repeat.row))

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.tables import NCT_ID_PATTERN, TABLES_BY_NAME
+from pipeline.repeated_keys import RepeatedRow, drop_repeated_keys
+from pipeline.tables import NCT_ID_PATTERN
 
 FORMAT = "ctgov_xml"
 
@@ -187,7 +188,7 @@ def parse(text: str) -> ParsedDocument:
     _read_central_contacts(doc, root)
     _read_sites(doc, root)
     _read_outcomes(doc, root)
-    _drop_repeated_keys(doc)
+    _report_repeated_keys(doc)
     return doc
 
 
@@ -611,35 +612,24 @@ def _read_outcomes(doc: ParsedDocument, root: ElementTree.Element) -> None:
 # --- table keys --------------------------------------------------------------------------
 
 
-def _drop_repeated_keys(doc: ParsedDocument) -> None:
-    """Keep the first row for each table key, and say how many were not kept.
+def _report_repeated_keys(doc: ParsedDocument) -> None:
+    """One finding per table saying how many rows repeated a key and were not loaded.
 
     The registry lists some sites twice under the same facility name and
-    city ("Local Institution", "GSK Investigational Site"); the tables hold
-    one row per key, so the repeats are counted in a finding instead of
-    breaking the key. WARNING when a repeat said something the kept row does not.
+    city ("Local Institution", "GSK Investigational Site"). WARNING when a
+    repeat said something the kept row does not.
     """
-    for table, rows in doc.rows.items():
-        key = [column for column in TABLES_BY_NAME[table].key if column != "nct_id"]
-        kept: dict[tuple[object, ...], dict[str, object]] = {}
-        repeated: list[tuple[object, ...]] = []
-        differing = 0
-        for row in rows:
-            row_key = tuple(row.get(column) for column in key)
-            if row_key in kept:
-                repeated.append(row_key)
-                differing += kept[row_key] != row
-            else:
-                kept[row_key] = row
-        if not repeated:
-            continue
-        doc.rows[table] = list(kept.values())
+    by_table: dict[str, list[RepeatedRow]] = {}
+    for repeat in drop_repeated_keys(doc):
+        by_table.setdefault(repeat.table, []).append(repeat)
+    for table, repeats in by_table.items():
+        differing = sum(repeat.differs for repeat in repeats)
         differ = f"; {differing} of them differed in other columns, which were not kept" if differing else ""
         doc.report(
             "parse",
             "WARNING" if differing else "INFO",
-            f"{len(repeated)} {table} row(s) repeat the ({', '.join(key)}) of an earlier row and were not "
+            f"{len(repeats)} {table} row(s) repeat the ({', '.join(repeats[0].key)}) of an earlier row and were not "
             f"loaded{differ}",
             field=table,
-            observed=" | ".join(str(row_key) for row_key in dict.fromkeys(repeated))[:500] or None,
+            observed=" | ".join(str(values) for values in dict.fromkeys(r.values for r in repeats))[:500] or None,
         )
