@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from checks.factory import QualityCheck, build_asset_check
+from checks.factory import QualityCheck, build_asset_checks
 from pipeline.quality.findings import VALIDATED_TABLES
 
 # Built upstream of the findings: their checks cannot block the op that writes them.
@@ -62,4 +62,4 @@ def schema_checks() -> tuple[QualityCheck, ...]:
 
 
 def build_quality_checks() -> list[dg.AssetChecksDefinition]:
-    return [build_asset_check(check) for check in (*schema_checks(), *RULE_CHECKS)]
+    return [build_asset_checks([*schema_checks(), *RULE_CHECKS])]

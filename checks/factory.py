@@ -1,4 +1,4 @@
-"""One factory that turns a quality check's findings into a Dagster asset check.
+"""One factory that turns the quality checks' findings into Dagster asset checks.
 
 The validation itself runs once per materialization, inside the op that
 builds the tables (`pipeline.quality.findings`): pandera models validated
@@ -6,29 +6,45 @@ lazily plus the cross-field rules. Each asset check made here reports the
 part of those findings that belongs to it, with the number of failures and a
 table of the first ones, so the UI's checks tab and `quality_findings` tell
 the same story.
+
+All the checks run in one op that reads `quality_findings` once: each is
+still its own asset check in the UI (selectable on its own, blocking or
+not), but a run no longer opens the warehouse 27 times to read 27 slices
+of one table.
 """
 
 from dataclasses import dataclass
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.preview import markdown_preview
 from pipeline.publish import PERSONAL_FINDING_FIELDS
 from pipeline.resources import WarehouseResource
 
 _SAMPLE_ROWS = 10
+_LOGGED_ERRORS = 20
 _SAMPLE_COLUMNS = ["severity", "nct_id", "source_file", "field", "observed", "message"]
-# A check reads counts and the first rows only: at registry scale one check
-# can own hundreds of thousands of findings.
-_COUNTS_SQL = """
-SELECT severity, count(*) FROM quality_findings WHERE check_name IN (SELECT unnest(?)) GROUP BY severity
+# Counts, and the first rows only: at registry scale one check can own
+# hundreds of thousands of findings. `_owners` maps each finding's
+# check_name to the asset check (`owner`) that reports it.
+_OWNED_SQL = """
+SELECT o.owner, f.* FROM quality_findings AS f JOIN _owners AS o USING (check_name)
 """
-_FIRST_FINDINGS_SQL = """
-SELECT * FROM quality_findings
-WHERE check_name IN (SELECT unnest(?)) AND (severity = 'ERROR' OR NOT ?)
-ORDER BY CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARNING' THEN 1 ELSE 2 END, nct_id, source_file, message
-LIMIT ?
+_COUNTS_SQL = f"SELECT owner, severity, count(*) FROM ({_OWNED_SQL}) GROUP BY ALL"
+_FIRST_FINDINGS_SQL = f"""
+SELECT * EXCLUDE (position, error_position) FROM (
+    SELECT *,
+        row_number() OVER (PARTITION BY owner
+                           ORDER BY CASE severity WHEN 'ERROR' THEN 0 WHEN 'WARNING' THEN 1 ELSE 2 END,
+                                    nct_id, source_file, message) AS position,
+        row_number() OVER (PARTITION BY owner, severity = 'ERROR' ORDER BY nct_id, source_file, message)
+            AS error_position
+    FROM ({_OWNED_SQL})
+)
+WHERE position <= {_SAMPLE_ROWS} OR (severity = 'ERROR' AND error_position <= {_LOGGED_ERRORS})
+ORDER BY owner, position
 """
 
 
@@ -46,6 +62,10 @@ class QualityCheck:
     finding_checks: tuple[str, ...]
     blocking: bool = False
 
+    @property
+    def key(self) -> dg.AssetCheckKey:
+        return dg.AssetCheckKey(dg.AssetKey(self.asset), self.name)
+
 
 def check_result(check: QualityCheck, counts: dict[str, int], first: pa.Table) -> dg.AssetCheckResult:
     """Passed when there is no ERROR or WARNING finding; severity from the worst one.
@@ -62,10 +82,8 @@ def check_result(check: QualityCheck, counts: dict[str, int], first: pa.Table) -
         metadata["first_failures"] = dg.MetadataValue.md(
             markdown_preview(first, limit=_SAMPLE_ROWS, columns=_SAMPLE_COLUMNS)
         )
-    return dg.AssetCheckResult(passed=failures == 0, severity=severity, metadata=metadata)
-
-
-_LOGGED_ERRORS = 20
+    return dg.AssetCheckResult(asset_key=check.asset, check_name=check.name, passed=failures == 0,
+                               severity=severity, metadata=metadata)
 
 
 def error_lines(check: QualityCheck, findings: pa.Table, errors: int | None = None) -> list[str]:
@@ -91,23 +109,47 @@ def error_lines(check: QualityCheck, findings: pa.Table, errors: int | None = No
     return lines
 
 
-def build_asset_check(check: QualityCheck) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=check.asset,
-        name=check.name,
-        description=check.description,
-        blocking=check.blocking,
-        additional_deps=["quality_findings"],
+def _owners(checks: list[QualityCheck]) -> pa.Table:
+    pairs = [(finding_check, check.key.to_user_string()) for check in checks for finding_check in check.finding_checks]
+    return pa.table({"check_name": [p[0] for p in pairs], "owner": [p[1] for p in pairs]})
+
+
+def _read_findings(warehouse: WarehouseResource, checks: list[QualityCheck]) -> tuple[dict, dict]:
+    """Per check: its findings counted by severity, and its first rows (worst first) plus its first errors."""
+    counts: dict[str, dict[str, int]] = {check.key.to_user_string(): {} for check in checks}
+    with warehouse.get_connection() as conn:
+        conn.register("_owners", _owners(checks))
+        for owner, severity, count in conn.execute(_COUNTS_SQL).fetchall():
+            counts[owner][severity] = count
+        first = conn.sql(_FIRST_FINDINGS_SQL).to_arrow_table()
+        conn.unregister("_owners")
+    rows = {owner: first.filter(pc.equal(first.column("owner"), owner)) for owner in counts}
+    return counts, rows
+
+
+def build_asset_checks(checks: list[QualityCheck]) -> dg.AssetChecksDefinition:
+    """Every quality check as an asset check of one op; a subset can run on its own."""
+    by_key = {check.key: check for check in checks}
+
+    @dg.multi_asset_check(
+        name="quality_checks",
+        specs=[
+            dg.AssetCheckSpec(check.name, asset=check.asset, description=check.description,
+                              blocking=check.blocking, additional_deps=["quality_findings"])
+            for check in checks
+        ],
+        can_subset=True,
         pool="duckdb",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        names = list(check.finding_checks)
-        with warehouse.get_connection() as conn:
-            counts = dict(conn.execute(_COUNTS_SQL, [names]).fetchall())
-            first = conn.sql(_FIRST_FINDINGS_SQL, params=[names, False, _SAMPLE_ROWS]).to_arrow_table()
-            errors = conn.sql(_FIRST_FINDINGS_SQL, params=[names, True, _LOGGED_ERRORS]).to_arrow_table()
-        for line in error_lines(check, errors, counts.get("ERROR", 0)):
-            context.log.error(line)
-        return check_result(check, counts, first)
+    def quality_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        selected = [check for key, check in by_key.items() if key in context.selected_asset_check_keys]
+        counts, first = _read_findings(warehouse, selected)
+        for check in selected:
+            owner = check.key.to_user_string()
+            findings = first[owner]
+            errors = findings.filter(pc.equal(findings.column("severity"), "ERROR"))
+            for line in error_lines(check, errors, counts[owner].get("ERROR", 0)):
+                context.log.error(line)
+            yield check_result(check, counts[owner], findings)
 
-    return _check
+    return quality_checks
