@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.metadata import quality_summary_metadata, table_metadata, table_spec
+from assets.metadata import document_list, quality_summary_metadata, table_metadata, table_spec
 from pipeline.incremental import parse_changed_documents
 from pipeline.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
@@ -49,8 +49,8 @@ def parsed_documents(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         asset_key="document_records",
         metadata={
             "parsed": len(summary.parsed),
-            "quarantined": dg.MetadataValue.json(summary.quarantined),
-            "removed": dg.MetadataValue.json(summary.removed),
+            **document_list("quarantined", summary.quarantined),
+            **document_list("removed", summary.removed),
             "formats": dg.MetadataValue.json(dict(summary.formats)),
         },
     )

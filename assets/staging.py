@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from assets.metadata import document_list
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.staging import stage_source_dir
 from pipeline.warehouse import ensure_tables, row_count
@@ -36,7 +37,7 @@ def raw_documents(
             "source_dir": str(trial_folders.source_path),
             "new": len(summary.added),
             "changed": len(summary.changed),
-            "removed": dg.MetadataValue.json(summary.removed),
+            **document_list("removed", summary.removed),
             "unchanged": summary.unchanged,
         }
     )

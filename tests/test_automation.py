@@ -113,6 +113,7 @@ def test_a_deleted_document_is_recorded_as_removed(tmp_path):
     result = materialize_all(settings)
     staged = result.asset_materializations_for_node("raw_documents")[0]
     assert staged.metadata["removed"].value == ["002_3119735172ec348a.txt"]
+    assert staged.metadata["removed_count"].value == 1
     assert query(settings, "SELECT count(*) FROM eligibility_criteria WHERE nct_id = 'NCT07358676'") == [(0,)]
 
 

@@ -179,3 +179,43 @@ def test_a_blocking_failure_names_the_document_in_one_log_line():
         "(nct_id, condition): NCT07203053, SCLC",
         f"conditions.schema: {SEED_001} (NCT06893783): a contact's phone or email is malformed (see quality_findings)",
     ]
+
+
+def test_the_quality_summary_panel_shows_the_documents_with_most_findings_first():
+    import duckdb
+    import pyarrow as pa
+
+    from assets.metadata import quality_summary_metadata
+    from pipeline.warehouse import ensure_tables, insert_arrow
+
+    conn = duckdb.connect()
+    ensure_tables(conn)
+    files = [f"doc{i:02d}.txt" for i in range(30)]
+    insert_arrow(conn, "quality_summary", pa.table({
+        "source_file": files + ["doc07.txt"],
+        "nct_id": ["NCT00000001"] * 31,
+        "category": ["domain"] * 30 + ["parse"],
+        "severity": ["WARNING"] * 30 + ["ERROR"],
+        "findings": [1] * 29 + [4, 2],
+    }))
+    metadata = quality_summary_metadata(conn)
+    summary = metadata["summary"].value
+    assert metadata["documents_with_findings"].value == 30
+    assert "### The 25 of 30 documents with the most findings" in summary
+    rows = [line for line in summary.splitlines() if line.startswith("| doc") and ".txt" in line]
+    assert len(rows) == 25
+    assert rows[0] == "| doc07.txt | NCT00000001 | 2 | 1 | 0 |"
+    assert rows[1] == "| doc29.txt | NCT00000001 | 0 | 4 | 0 |"
+    assert "| domain | WARNING | 33 |" in summary
+
+
+def test_a_run_lists_its_first_hundred_quarantined_documents_and_counts_them_all():
+    from assets.metadata import document_list
+
+    reasons = {f"bad{i:03d}.txt": f"reason {i}" for i in range(150)}
+    metadata = document_list("quarantined", reasons)
+    assert metadata["quarantined_count"].value == 150
+    shown = metadata["quarantined"].value
+    assert len(shown) == 100
+    assert (next(iter(shown.items())), list(shown)[-1]) == (("bad000.txt", "reason 0"), "bad099.txt")
+    assert document_list("removed", ["b.txt", "a.txt"])["removed"].value == ["a.txt", "b.txt"]
