@@ -7,7 +7,7 @@ from assets.metadata import document_list, quality_summary_metadata, table_metad
 from pipeline.incremental import parse_changed_documents
 from pipeline.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
-from pipeline.resources import WarehouseResource
+from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.scope import clear_pending, plan_scope
 from pipeline.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
 from pipeline.warehouse import transaction
@@ -33,10 +33,10 @@ DOCUMENT_RECORDS = dg.AssetSpec(
     ],
     pool="duckdb",
 )
-def parsed_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource):
     """Parse every staged document that is new, changed, or read by older code."""
     with warehouse.get_connection() as conn:
-        summary = parse_changed_documents(conn, context.run.run_id)
+        summary = parse_changed_documents(conn, context.run.run_id, trial_folders.source_path)
         for source_file, reason in summary.quarantined.items():
             context.log.warning(f"QUARANTINED {source_file}: {reason}")
         context.log.info(

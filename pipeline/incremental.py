@@ -5,18 +5,27 @@ changed (its `parser_version`), or when it was never parsed. Its old rows
 in every per-document table are deleted and its new rows inserted in the
 same transaction, so the warehouse never holds half of a document, and a
 rerun on unchanged sources parses nothing and leaves every table identical.
+
+What is parsed is always the staged bytes. Workers read them from the
+source file when it still holds exactly those bytes (same size and
+sha256), which spares the writing process from fetching every document
+out of DuckDB and passing it across processes; a file that changed,
+vanished or became a link since staging is parsed from the copy in
+`raw_documents`, so reparsing never needs the source folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -50,9 +59,13 @@ ORDER BY r.source_file
 """
 
 STAGED_SQL = """
-SELECT source_file, sha256, bytes, content, refused
+SELECT source_file, sha256, bytes, refused
 FROM raw_documents WHERE source_file IN (SELECT unnest(?))
 ORDER BY source_file
+"""
+
+CONTENT_SQL = """
+SELECT source_file, content FROM raw_documents WHERE source_file IN (SELECT unnest(?))
 """
 
 REMOVED_SQL = """
@@ -62,11 +75,22 @@ ORDER BY d.source_file
 """
 
 
-def _parse_staged(job: tuple, run_id: str) -> DocumentResult:
-    source_file, sha256, size, content, refused = job
-    if refused is not None:
-        return refused_document(source_file, sha256, size, refused, run_id)
-    return parse_document(source_file, bytes(content), sha256, run_id)
+def _read_unchanged(root: str, source_file: str, sha256: str, size: int) -> bytes | None:
+    """The source file's bytes if it still holds what was staged, else None.
+
+    The file is opened without following a link, and its bytes are used only
+    when their hash matches the staged copy, so nothing but the staged bytes
+    can reach the parser whatever happened to the folder since staging.
+    """
+    try:
+        descriptor = os.open(os.path.join(root, source_file), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size != size:
+            return None
+        content = handle.read()
+    return content if hashlib.sha256(content).hexdigest() == sha256 else None
 
 
 @dataclass
@@ -75,16 +99,44 @@ class ParsedChunk:
 
     Workers build the Arrow tables themselves, so what crosses back to the
     writing process is a few columnar buffers instead of thousands of dicts.
+    `unread` holds the jobs whose source file no longer holds the staged
+    bytes: the writing process parses those from `raw_documents`.
     """
 
     documents: list[dict[str, Any]]
     tables: dict[str, pa.Table]
+    unread: list[tuple] = field(default_factory=list)
 
 
-def _parse_chunk(jobs: list[tuple], run_id: str) -> ParsedChunk:
-    results = [_parse_staged(job, run_id) for job in jobs]
+def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
+                 contents: dict[str, bytes] | None = None) -> ParsedChunk:
+    """Parse staged documents from `contents` when given, else from their unchanged files under `root`."""
+    results, unread = [], []
+    for job in jobs:
+        source_file, sha256, size, refused = job
+        if refused is not None:
+            results.append(refused_document(source_file, sha256, size, refused, run_id))
+            continue
+        if contents is not None:
+            content = contents[source_file]
+        else:
+            content = _read_unchanged(root, source_file, sha256, size) if root is not None else None
+        if content is None:
+            unread.append(job)
+            continue
+        results.append(parse_document(source_file, bytes(content), sha256, run_id))
     rows = _collect(results)
-    return ParsedChunk(rows["documents"], {table: rows_to_arrow(table, rows[table]) for table in PER_DOCUMENT_TABLES})
+    tables = {table: rows_to_arrow(table, rows[table]) for table in PER_DOCUMENT_TABLES}
+    return ParsedChunk(rows["documents"], tables, unread)
+
+
+def _with_unread_parsed(conn: duckdb.DuckDBPyConnection, chunks: list[ParsedChunk], run_id: str) -> list[ParsedChunk]:
+    """The chunks plus one more: the documents no worker could read from the folder, parsed from their staged bytes."""
+    unread = [job for chunk in chunks for job in chunk.unread]
+    if not unread:
+        return chunks
+    contents = dict(conn.execute(CONTENT_SQL, [[job[0] for job in unread]]).fetchall())
+    return [*chunks, _parse_chunk(unread, run_id, contents=contents)]
 
 
 @contextmanager
@@ -153,27 +205,38 @@ def _chunks(staged: list[tuple]) -> list[list[tuple]]:
 
 
 def _parsed_batches(
-    conn: duckdb.DuckDBPyConnection, pending: list[str], run_id: str, pool: ProcessPoolExecutor | None
+    conn: duckdb.DuckDBPyConnection, pending: list[str], run_id: str, root: str | None,
+    pool: ProcessPoolExecutor | None,
 ) -> Iterator[tuple[list[str], list[ParsedChunk]]]:
     """Each batch of pending documents with its parsed chunks, the next batch parsing while this one is written.
 
     Only two batches are ever in flight, so memory holds two batches however
     many documents are pending.
     """
-    in_flight: tuple[list[str], Iterator[ParsedChunk]] | None = None
+    in_flight: tuple[list[str], Iterable[ParsedChunk]] | None = None
     for start in range(0, len(pending), _BATCH_DOCUMENTS):
         batch = pending[start : start + _BATCH_DOCUMENTS]
         chunks = _chunks(conn.execute(STAGED_SQL, [batch]).fetchall())
-        parsing = pool.map(_parse_chunk, chunks, itertools.repeat(run_id)) if pool else None
+        if pool is not None:
+            parsing: Iterable[ParsedChunk] = pool.map(_parse_chunk, chunks, itertools.repeat(run_id),
+                                                      itertools.repeat(root))
+        else:
+            parsing = (_parse_chunk(chunk, run_id, root) for chunk in chunks)
         if in_flight is not None:
-            yield in_flight[0], list(in_flight[1])
-        in_flight = (batch, parsing if parsing is not None else (_parse_chunk(c, run_id) for c in chunks))
+            yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id)
+        in_flight = (batch, parsing)
     if in_flight is not None:
-        yield in_flight[0], list(in_flight[1])
+        yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id)
 
 
-def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> ParseSummary:
+def parse_changed_documents(
+    conn: duckdb.DuckDBPyConnection, run_id: str, source_root: Path | None = None
+) -> ParseSummary:
     """Parse every staged document that needs it and swap its rows, a batch per transaction.
+
+    `source_root` is the folder that was staged: its files are read where
+    they still hold the staged bytes. Without it, every document is parsed
+    from `raw_documents`.
 
     Documents are read, parsed and written a batch at a time, and each batch
     commits on its own, so memory holds two batches (one parsing, one being
@@ -189,7 +252,8 @@ def parse_changed_documents(conn: duckdb.DuckDBPyConnection, run_id: str) -> Par
     pending = [source_file for source_file, _ in rows]
     parsed_before = {source_file for source_file, before in rows if before}
     with _parser_pool(len(pending)) as pool:
-        for batch, chunks in _parsed_batches(conn, pending, run_id, pool):
+        root = str(source_root.resolve()) if source_root is not None else None
+        for batch, chunks in _parsed_batches(conn, pending, run_id, root, pool):
             for chunk in chunks:
                 for document in chunk.documents:
                     _record(summary, document)

@@ -24,11 +24,14 @@ def test_a_small_benchmark_prints_every_figure(tmp_path, capsys):
     assert format_figures([figures]) == printed.strip()
 
 
+_TABLES = ("documents", "parsed_studies", "parsed_eligibility_criteria", "parsed_findings")
+
+
 def _parse_all(settings, conn) -> dict:
     ensure_tables(conn)
     stage_source_dir(conn, settings.source_dir, "run")
     incremental.parse_changed_documents(conn, "run")
-    return {t: read_table(conn, t) for t in ("documents", "parsed_studies", "parsed_eligibility_criteria", "parsed_findings")}
+    return {t: read_table(conn, t) for t in _TABLES}
 
 
 def test_parsing_in_worker_processes_gives_the_same_rows(tmp_path, monkeypatch):
@@ -39,3 +42,53 @@ def test_parsing_in_worker_processes_gives_the_same_rows(tmp_path, monkeypatch):
     for table, rows in serial.items():
         assert pooled[table].equals(rows), table
     assert serial["documents"].num_rows == 5
+
+
+def _staged_then_edited(settings, conn, edit) -> dict:
+    """Stage the seeds, `edit` the folder, then parse with the folder given: what the warehouse holds."""
+    ensure_tables(conn)
+    stage_source_dir(conn, settings.source_dir, "run")
+    edit(settings.source_dir)
+    incremental.parse_changed_documents(conn, "run", settings.source_dir)
+    return {t: read_table(conn, t) for t in _TABLES}
+
+
+def _spy_on_unread(monkeypatch) -> list[str]:
+    """The documents the writing process had to parse from `raw_documents`, as the run goes."""
+    unread: list[str] = []
+    original = incremental._with_unread_parsed
+
+    def spy(conn, chunks, run_id):
+        unread.extend(job[0] for chunk in chunks for job in chunk.unread)
+        return original(conn, chunks, run_id)
+
+    monkeypatch.setattr(incremental, "_with_unread_parsed", spy)
+    return unread
+
+
+def test_a_file_changed_or_gone_after_staging_is_parsed_from_its_staged_bytes(tmp_path, monkeypatch):
+    from tests.test_quality_pipeline import SEED_000, SEED_003
+
+    def edit(folder):
+        path = folder / SEED_003
+        path.write_text(path.read_text(encoding="utf-8").replace("50 participants", "57 participants"), encoding="utf-8")
+        (folder / SEED_000).unlink()
+
+    staged = _parse_all(settings_in(tmp_path / "as staged"), duckdb.connect())
+    unread = _spy_on_unread(monkeypatch)
+    edited = _staged_then_edited(settings_in(tmp_path / "edited"), duckdb.connect(), edit)
+    assert sorted(unread) == [SEED_000, SEED_003]
+    for table, rows in staged.items():
+        assert edited[table].equals(rows), table
+    enrollment = {r["nct_id"]: r["enrollment"] for r in edited["parsed_studies"].to_pylist()}
+    assert (enrollment["NCT06931145"], enrollment["NCT07203053"]) == (50, 48)
+
+
+def test_parser_workers_read_unchanged_files_and_parse_the_same_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(incremental, "_POOL_THRESHOLD", 0)
+    unread = _spy_on_unread(monkeypatch)
+    from_folder = _staged_then_edited(settings_in(tmp_path / "folder"), duckdb.connect(), lambda folder: None)
+    assert unread == []
+    from_warehouse = _parse_all(settings_in(tmp_path / "warehouse"), duckdb.connect())
+    for table, rows in from_warehouse.items():
+        assert from_folder[table].equals(rows), table
