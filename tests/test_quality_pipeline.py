@@ -219,3 +219,31 @@ def test_a_run_lists_its_first_hundred_quarantined_documents_and_counts_them_all
     assert len(shown) == 100
     assert (next(iter(shown.items())), list(shown)[-1]) == (("bad000.txt", "reason 0"), "bad099.txt")
     assert document_list("removed", ["b.txt", "a.txt"])["removed"].value == ["a.txt", "b.txt"]
+
+
+def test_findings_judged_in_many_small_buckets_are_the_findings_of_one(tmp_path, monkeypatch):
+    """Bucketing bounds memory at registry scale; it must not lose, split or invent a finding."""
+    import duckdb
+
+    from pipeline.quality import findings as quality
+
+    settings = settings_in(tmp_path)
+    condition = "Extensive Stage Lung Small Cell Cancer\n"
+    _rewrite(settings, SEED_000, condition, condition + "\n" + condition)
+    text = (settings.source_dir / SEED_003).read_text(encoding="utf-8")
+    (settings.source_dir / "003_newer.txt").write_text(
+        text.replace("Last Updated: 2025-04-23", "Last Updated: 2025-05-30").replace("50 participants", "56 participants"),
+        encoding="utf-8",
+    )
+    materialize_all(settings)
+
+    def judged() -> list[dict]:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
+            rows = [f.as_row() for batch in quality.collect_findings(conn) for f in batch]
+        return sorted(rows, key=lambda row: [str(value) for value in row.values()])
+
+    whole = judged()
+    monkeypatch.setattr(quality, "_BUCKET_ROWS", 3)
+    assert judged() == whole
+    categories = {(row["category"], row["severity"]) for row in whole}
+    assert {("identifier", "ERROR"), ("duplicate_conflict", "WARNING"), ("field_swap", "WARNING")} <= categories

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator
 
 import duckdb
+import pandas as pd
 
 from pipeline.document import Finding
 from pipeline.quality import rules
@@ -28,7 +29,7 @@ VALIDATED_TABLES: tuple[str, ...] = tuple(
     t.name for t in (*CONTRACT_TABLES, STUDY_SOURCES) if t.name != "quality_findings"
 )
 
-_RULE_TABLES = {"studies", "eligibility_criteria", "outcomes", "evidence_findings", "dosing", "study_sources"}
+_RULE_TABLES = ("studies", "eligibility_criteria", "outcomes", "evidence_findings", "dosing", "study_sources")
 
 # Rows of the largest table validated at once: bounds memory whatever the corpus size.
 _BUCKET_ROWS = 200_000
@@ -41,22 +42,32 @@ GROUP BY ALL
 
 
 def _partition_column(name: str) -> str:
-    """The column a table is split on: the first of its key, so two rows with one key meet in one bucket."""
-    key = TABLES_BY_NAME[name].key if name in TABLES_BY_NAME else ()
+    """The column a table is split on.
+
+    A validated table: the first column of its key, so two rows with one key
+    meet in one bucket. A table only the rules read (the documents as
+    parsed): nct_id, so every document about one trial meets the others
+    (split on source_file, two documents of one trial landed in different
+    buckets and their conflicts went unreported).
+    """
+    key = TABLES_BY_NAME[name].key if name in VALIDATED_TABLES else ()
     return key[0] if key else ("nct_id" if "nct_id" in schema_of(name).names else "source_file")
 
 
 class Buckets:
-    """The rows in scope, split into buckets by a hash of each table's partition column.
+    """The rows in scope of some tables, split into buckets by a hash of each table's partition column.
 
     Every rule joins tables on nct_id (or, for articles, source_file), which
     is also each table's partition column, so a trial's rows in every table
-    land in the same bucket and each bucket can be judged on its own.
+    land in the same bucket and each bucket can be judged on its own. The
+    largest of the tables sets the number of buckets, and each bucket reads
+    every table once more: tables are bucketed together only when a rule
+    needs them side by side.
     """
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, scope: TrialScope, tables: tuple[str, ...]) -> None:
         self.conn, self.scope = conn, scope
-        largest = max(self._count(name) for name in VALIDATED_TABLES)
+        largest = max(self._count(name) for name in tables)
         self.count = max(1, math.ceil(largest / _BUCKET_ROWS))
 
     def _where(self, name: str, bucket: int | None = None) -> str:
@@ -76,17 +87,32 @@ class Buckets:
         return iter(range(self.count))
 
 
+def _validated(buckets: Buckets, name: str, bucket: int) -> tuple[pd.DataFrame, list[Finding]]:
+    frame = to_frame(buckets.read(name, bucket))
+    return frame, validate_frame(name, frame)
+
+
 def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialScope(full=True)) -> Iterator[list[Finding]]:
-    """Validate every table and run every rule on the rows in scope, as the warehouse is now, a bucket at a time."""
-    buckets = Buckets(conn, scope)
+    """Validate every table and run every rule on the rows in scope, as the warehouse is now, a bucket at a time.
+
+    A table no rule reads is validated in buckets of its own size; the
+    tables the rules read are validated in the rules' buckets, so no table
+    is read twice and the small ones are not read once per bucket of the
+    largest.
+    """
+    for name in VALIDATED_TABLES:
+        if name in _RULE_TABLES:
+            continue
+        buckets = Buckets(conn, scope, (name,))
+        for bucket in buckets:
+            yield _validated(buckets, name, bucket)[1]
+    buckets = Buckets(conn, scope, (*_RULE_TABLES, PARSED_FINDINGS.name, "parsed_studies"))
     for bucket in buckets:
         findings = [Finding(**row) for row in buckets.read(PARSED_FINDINGS.name, bucket).to_pylist()]
         frames = {}
-        for name in VALIDATED_TABLES:
-            frame = to_frame(buckets.read(name, bucket))
-            findings.extend(validate_frame(name, frame))
-            if name in _RULE_TABLES:
-                frames[name] = frame
+        for name in _RULE_TABLES:
+            frames[name], table_findings = _validated(buckets, name, bucket)
+            findings.extend(table_findings)
         findings.extend(_rule_findings(frames, to_frame(buckets.read("parsed_studies", bucket))))
         yield findings
 
