@@ -38,6 +38,8 @@ _EXCLUSION_HEADING = re.compile(r"^\W*exclusion criteria\W*$", re.IGNORECASE)
 
 def unescape_markdown(text: str) -> str:
     """Drop the backslashes registries put before markdown characters (\\>90%)."""
+    if "\\" not in text:  # every escape opens with one; most texts have none, and skip the substitution's set-up
+        return text
     return _MARKDOWN_ESCAPE.sub(r"\1", text)
 
 
@@ -46,11 +48,12 @@ def split_inclusion_exclusion(text: str) -> dict[str, str]:
     sections: dict[str, list[str]] = {}
     current: str | None = None
     for line in text.splitlines():
-        if _INCLUSION_HEADING.match(line.strip()):
+        stripped = line.strip()
+        if _INCLUSION_HEADING.match(stripped):
             current = "INCLUSION"
             sections.setdefault(current, [])
             continue
-        if _EXCLUSION_HEADING.match(line.strip()):
+        if _EXCLUSION_HEADING.match(stripped):
             current = "EXCLUSION"
             sections.setdefault(current, [])
             continue
@@ -82,7 +85,8 @@ def _indent(line: str) -> int:
 
 def _blocks(text: str) -> list[tuple[str, str, bool, int]]:
     """(kind, text, followed_by_blank, indent) per line: kind is bullet, number or para."""
-    lines = [unescape_markdown(line.rstrip()) for line in text.expandtabs(4).splitlines()]
+    # No escape holds white space or a line break, so the text is unescaped in one pass, not line by line.
+    lines = [line.rstrip() for line in unescape_markdown(text.expandtabs(4)).splitlines()]
     blocks: list[tuple[str, str, bool, int]] = []
     for index, line in enumerate(lines):
         if not line.strip():

@@ -35,8 +35,8 @@ mostly retell the regimen without its numbers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from pipeline.document import Finding
 from pipeline.drugs import find_drug_mentions, find_drugs, normalize_drug
@@ -66,8 +66,9 @@ _DOSE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class _Dose:
+# Doses, limits, mentions and what is read of each dose are tuples rather than frozen
+# dataclasses: a text makes many, and a tuple is several times cheaper to make.
+class _Dose(NamedTuple):
     """A dose as written: where it is, its value or range, and its unit in the contract's vocabulary."""
 
     start: int
@@ -133,10 +134,43 @@ _Q_CODE = re.compile(r"\bq\s?(?P<count>\d+)\s?(?P<unit>w|wks?|weeks?|d|days?)\b"
 _WEEKLY = re.compile(r"\b(?:once\s+)?weekly\b|\bQW\b", re.IGNORECASE)
 _TWICE_DAILY = re.compile(r"\btwice\s+(?:a\s+day|daily)\b|\bBID\b|\bb\.i\.d\.", re.IGNORECASE)
 _DAILY = re.compile(r"\b(?:once\s+)?daily\b|\bonce\s+a\s+day\b|\bper\s+day\b|\bQD\b", re.IGNORECASE)
+
+
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a text may match a case-insensitive pattern that requires one of the words (in lower case).
+
+    In ASCII text IGNORECASE folds only A-Z, so a text holding none of the
+    words cannot match, and `in` rules it out far sooner than the pattern is
+    tried at every position. Other text is always tried: IGNORECASE also
+    matches a few other letters ("ſ" for "s").
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
+class _Hint:
+    """A pattern in lower case, found in any case, that only rules phrases out before the patterns it stands for.
+
+    Python tries a case-insensitive alternation branch by branch at every
+    position. In ASCII text IGNORECASE folds only A-Z, so there the
+    lower-case pattern is looked for in the lowered text, case-sensitively,
+    where Python skips to the positions that open one of its words.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self._lower_case = re.compile(pattern)
+        self._any_case = re.compile(pattern, re.IGNORECASE)
+
+    def found_in(self, text: str) -> bool:
+        if text.isascii():
+            return self._lower_case.search(text.lower()) is not None
+        return self._any_case.search(text) is not None
+
+
 # What every frequency above contains: one search rules out most phrases, which state none.
-_FREQUENCY_HINT = re.compile(
-    r"every|q\s?\d|qw|weekly|twice|bid|b\.i\.d|daily|once\s+a\s+day|per\s+day|qd", re.IGNORECASE
-)
+_FREQUENCY_HINT = _Hint(r"every|q\s?\d|qw|weekly|twice|bid|b\.i\.d|daily|once\s+a\s+day|per\s+day|qd")
 
 _DAYS_OFF = re.compile(
     rf"\b(?:stopped|stop|off|rest(?:ed|ing)?|break|interrupted|discontinued)\s+for\s+(?P<count>{_COUNT})\s+"
@@ -146,10 +180,12 @@ _DAYS_OFF = re.compile(
 _DAYS_ON = re.compile(
     rf"\bfor\s+(?P<count>{_COUNT})\s+(?:consecutive\s+)?(?P<unit>day|week)s?\b", re.IGNORECASE
 )
+# A word every days-off statement holds: "stopped for" and its synonyms, or "off", "of rest", "rest", "break".
+_DAYS_OFF_WORDS = ("for", "off", "rest", "break")
 _FRACTIONS = re.compile(r"\b(\d+)\s+fractions?\b", re.IGNORECASE)
 # Every timing statement above holds a digit or one of these words; half the
 # phrases read hold none and need not be tried against each pattern.
-_TIMING_HINT = re.compile(r"\d|day|week|every|qw|twice|bid|b\.i\.d|daily|qd", re.IGNORECASE)
+_TIMING_HINT = _Hint(r"\d|day|week|every|qw|twice|bid|b\.i\.d|daily|qd")
 
 
 def _count(text: str) -> int:
@@ -169,9 +205,12 @@ def _every(days: int) -> str:
     return f"Q{days}D"
 
 
-@dataclass(frozen=True)
-class _Timing:
-    """When a dose is given, in parts that are filled from different places of a sentence."""
+class _Timing(NamedTuple):
+    """When a dose is given, in parts that are filled from different places of a sentence.
+
+    A tuple rather than a frozen dataclass: every phrase read makes one or
+    two, and a tuple is several times cheaper to make and to merge.
+    """
 
     day: str | None = None  # C1D8, D1, D1-3, D1,8
     frequency: str | None = None  # QD, QW, Q2W, Q3W
@@ -181,10 +220,10 @@ class _Timing:
 
     def or_else(self, other: _Timing) -> _Timing:
         """This timing, its missing parts taken from `other`."""
-        return replace(self, **{f.name: getattr(other, f.name) for f in fields(self) if getattr(self, f.name) is None})
+        return _Timing._make(mine if mine is not None else theirs for mine, theirs in zip(self, other))
 
     def is_empty(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(part is None for part in self)
 
     def text(self) -> str | None:
         """The short form: "C1D8", "D1 Q3W", "D1-14 Q3W (7 days off)", "5 fractions".
@@ -222,7 +261,7 @@ def _day_of_cycle(text: str) -> tuple[str | None, int | None]:
 
 def _frequency(text: str) -> str | None:
     """The frequency written first in the text."""
-    if not _FREQUENCY_HINT.search(text):
+    if not _FREQUENCY_HINT.found_in(text):
         return None
     found: list[tuple[int, str]] = []
     for pattern in (_EVERY, _Q_CODE):
@@ -238,15 +277,15 @@ def _frequency(text: str) -> str | None:
 
 def _read_timing(text: str) -> _Timing:
     """Every timing statement in a phrase, each part as written first."""
-    if not _TIMING_HINT.search(text):
+    if not _TIMING_HINT.found_in(text):
         return _Timing()
     day, days_on = _day_of_cycle(text)
     days_off = None
-    if match := _DAYS_OFF.search(text):
+    if _may_hold(text, _DAYS_OFF_WORDS) and (match := _DAYS_OFF.search(text)):
         days_off = _days(match.group("count") or match.group("count2"), match.group("unit") or match.group("unit2"))
         # "stopped for 1 week" must not also read as "for 1 week" on.
         text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end():]
-    if days_on is None and (match := _DAYS_ON.search(text)):
+    if days_on is None and _may_hold(text, ("for",)) and (match := _DAYS_ON.search(text)):
         days_on = _days(match.group("count"), match.group("unit"))
         day = day or f"D1-{days_on}"
     fractions = _FRACTIONS.search(text)
@@ -292,7 +331,8 @@ def _read_route(text: str) -> str | None:
 
 def _read_infusion_minutes(text: str) -> float | None:
     """"over 60 minutes", "over 1 hour", "30-minute infusion" -> minutes."""
-    match = _INFUSION.search(text)
+    # Every infusion time is written "over ..." or "... infusion".
+    match = _INFUSION.search(text) if _may_hold(text, ("over", "infusion")) else None
     if not match:
         return None
     count = float(match.group("count") or match.group("count2"))
@@ -339,6 +379,8 @@ _ADJUSTMENT = re.compile(
     r"|(?P<down>reduc\w*|decreas\w*|lower(?:ed|ing)?\b|de-?escalat\w*)|(?P<adjust>adjust\w*|modif\w*|titrat\w*))",
     re.IGNORECASE,
 )
+# A word each verb above holds, in lower case.
+_ADJUSTMENT_STEMS = ("adjust", "increas", "escalat", "titrat", "reduc", "decreas", "lower", "modif")
 # Only in parentheses: a radiotherapy "total dose of 60 Gy" is the dose itself.
 _TOTAL_BEFORE = re.compile(r"\(\s*(?:for\s+)?(?:a\s+)?total\s+(?:dose\s+)?(?:of\s+)?$", re.IGNORECASE)
 _ABOUT_DOSE = re.compile(r"\bdos(?:e|es|ed|ing|age)\b", re.IGNORECASE)
@@ -352,8 +394,7 @@ _CONDITIONS = (
 )
 
 
-@dataclass(frozen=True)
-class _Limit:
+class _Limit(NamedTuple):
     """What a text says about the most a drug may be given, or about changing its dose."""
 
     position: int
@@ -366,6 +407,11 @@ def _direction(match: re.Match[str]) -> str:
     if match.group("direction"):
         return "up" if match.group("direction").lower().startswith("up") else "down"
     return "up" if match.group("up") else "down" if match.group("down") else "adjust"
+
+
+def _has_adjustment(text: str) -> bool:
+    """Whether a text has an adjustment verb; most texts hold none of the stems the verbs require."""
+    return _may_hold(text, _ADJUSTMENT_STEMS) and _ADJUSTMENT.search(text) is not None
 
 
 def _adjustment_text(direction: str, chain: list[_Dose], condition: str | None) -> str:
@@ -455,8 +501,7 @@ class _Source:
     default_drug: str | None
 
 
-@dataclass(frozen=True)
-class _Mention:
+class _Mention(NamedTuple):
     """A drug mention, its start moved back over a route written before it ("oral Anlotinib")."""
 
     start: int
@@ -465,8 +510,7 @@ class _Mention:
     route: str | None
 
 
-@dataclass(frozen=True)
-class _Phrase:
+class _Phrase(NamedTuple):
     """What a dose's own words say: the phrase after it, else the words before it."""
 
     route: str | None
@@ -475,8 +519,7 @@ class _Phrase:
     tail: str
 
 
-@dataclass(frozen=True)
-class _Given:
+class _Given(NamedTuple):
     """A dose given, the drug it belongs to and the mention that names that drug."""
 
     dose: _Dose
@@ -485,8 +528,7 @@ class _Given:
     phrase: _Phrase
 
 
-@dataclass(frozen=True)
-class _Step:
+class _Step(NamedTuple):
     """A dose given, fully read, before it is numbered within its drug."""
 
     drug: str
@@ -532,20 +574,22 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class _Text:
-    """One text and what is found in it once: doses, drug mentions, sentences, phrase breaks."""
+    """One text and what is found in it once: doses, adjustment verbs, drug mentions, sentences, phrase breaks."""
 
     source: _Source
     doses: tuple[_Dose, ...]
+    adjusts: bool
     mentions: tuple[_Mention, ...]
     sentences: tuple[tuple[int, int], ...]
     breaks: tuple[int, ...]
 
     @classmethod
-    def of(cls, source: _Source) -> _Text:
+    def of(cls, source: _Source, doses: list[_Dose], adjusts: bool) -> _Text:
         text = source.text
         return cls(
             source,
-            tuple(_find_doses(text)),
+            tuple(doses),
+            adjusts,
             _mentions(text),
             _sentence_spans(text),
             tuple(match.start() for match in _PHRASE_BREAK.finditer(text)),
@@ -665,10 +709,10 @@ def _step(text: _Text, given: list[_Given], index: int, drug: str,
         route = route or alternative.route
         timing = alternative.timing if timing.is_empty() else timing
     if item.dose.per_day and timing.frequency is None:
-        timing = replace(timing, frequency="QD")
+        timing = timing._replace(frequency="QD")
     phase = text.phase_frequency(item.dose.start)
     if phase and timing.day and not timing.frequency and not timing.days_off:
-        timing = replace(timing, frequency=phase)
+        timing = timing._replace(frequency=phase)
     if drug == _RADIOTHERAPY or item.dose.unit in ("Gy", "cGy"):
         route = "RADIOTHERAPY"
     return _Step(drug, item.dose, route, timing, item.phrase.infusion_minutes,
@@ -681,7 +725,7 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
     found: list[_Limit] = []
     # Sentences end at white space, so a verb found in one is found in the whole text;
     # most texts have none, and are not searched sentence by sentence.
-    sentences = text.sentences if _ADJUSTMENT.search(text.text) else ()
+    sentences = text.sentences if text.adjusts else ()
     for sentence in sentences:
         adjustments, adjusted = _adjustments(text.text, sentence, list(text.doses))
         found.extend(adjustments)
@@ -701,11 +745,13 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
 
 def _read_source(source: _Source) -> _Reading:
     """Doses given, limits and unreadable doses of one text."""
-    if not _DIGITS.search(source.text) and not _ADJUSTMENT.search(source.text):
-        # Every dose has a digit and every limit without one has an adjustment verb: most
-        # study texts have neither, and need not be split into sentences and phrases.
+    doses = _find_doses(source.text) if _DIGITS.search(source.text) else []  # every dose has a digit
+    adjusts = _has_adjustment(source.text)
+    if not doses and not adjusts:
+        # Every limit is an adjustment verb's or a dose's: most study texts have
+        # neither, and need not be split into sentences and phrases.
         return _Reading()
-    text = _Text.of(source)
+    text = _Text.of(source, doses, adjusts)
     reading = _Reading()
     named = _limits(text, reading)
     given = _given(text, [dose for dose in text.doses if dose not in named])

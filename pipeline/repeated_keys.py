@@ -39,7 +39,7 @@ def drop_repeated_keys(doc: ParsedDocument) -> list[RepeatedRow]:
         key = tuple(column for column in TABLES_BY_NAME[table].key if column != "nct_id")
         kept: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
-            values = tuple(row.get(column) for column in key)
+            values = tuple(map(row.get, key))
             if values in kept:
                 repeats.append(RepeatedRow(table, key, values, row, kept[values]))
             else:

@@ -124,14 +124,21 @@ def repair_child_rows(table: str, rows: list[dict[str, Any]]) -> tuple[list[dict
     pairs = CHILD_SIBLINGS.get(table)
     if not pairs:
         return rows, []
-    repaired_rows, findings = [], []
-    for row in rows:
-        # Nearly every row is in order; only a row with a swap pays for its label and copy.
+    # A pair is swapped only when its first value fits the second field's domain. Nearly
+    # every row is in order, and that one test, in one loop per pair, rules it out; only
+    # the rows left pay for the full test, and a row with a swap for its label and copy.
+    suspects: set[int] = set()
+    for pair in pairs:
+        first, fits_second = pair.first, pair.fits_second
+        suspects.update(index for index, row in enumerate(rows)
+                        if isinstance(value := row.get(first), str) and fits_second(value))
+    repaired_rows, findings = list(rows), []
+    for index in sorted(suspects):
+        row = rows[index]
         if not any(pair.swapped(row) for pair in pairs):
-            repaired_rows.append(row)
             continue
         label = row.get("name") or row.get("facility") or "a row"
         repaired, row_findings = repair_swaps(row, pairs, where=f"{table} ({label}): ")
-        repaired_rows.append(repaired)
+        repaired_rows[index] = repaired
         findings.extend(row_findings)
     return repaired_rows, findings

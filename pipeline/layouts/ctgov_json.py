@@ -79,7 +79,7 @@ def parse(text: str) -> ParsedDocument:
     study = _study_object(doc, text)
     if study is None:
         return doc
-    protocol = _object(doc, _Object(study, ""), "protocolSection")
+    protocol = _object(doc, _Object(study, None), "protocolSection")
     if not protocol.members:
         doc.report("parse", "ERROR", "the JSON object has no protocolSection: it is not a study record",
                    field="protocolSection", observed=_shown(sorted(study)))
@@ -169,10 +169,22 @@ class _Object(NamedTuple):
 
     A tuple rather than a frozen dataclass: a study makes one per site and
     per contact, hundreds of them, and a tuple is several times cheaper to make.
+    For the same reason its place is kept as its parent, its key there and its
+    index in the list at that key, and spelled out only for a finding.
     """
 
     members: dict[str, Json]
-    path: str
+    parent: _Object | None  # None for the study itself
+    key: str = ""
+    index: int | None = None
+
+    @property
+    def path(self) -> str:
+        """"protocolSection.contactsLocationsModule.locations[3]"; empty for the study itself."""
+        if self.parent is None:
+            return self.key
+        place = self.parent.where(self.key)
+        return place if self.index is None else f"{place}[{self.index}]"
 
     def member(self, key: str) -> tuple[Json, str]:
         """A member and its path; JSON null counts as absent."""
@@ -184,10 +196,10 @@ class _Object(NamedTuple):
 
 
 def _object(doc: ParsedDocument, parent: _Object, key: str) -> _Object:
-    value, where = parent.member(key)
+    value = parent.members.get(key)
     if value is not None and not isinstance(value, dict):
-        _report_type(doc, where, "an object", value)
-    return _Object(value if isinstance(value, dict) else {}, where)
+        _report_type(doc, parent.where(key), "an object", value)
+    return _Object(value if isinstance(value, dict) else {}, parent, key)
 
 
 def _text(doc: ParsedDocument, parent: _Object, key: str) -> str | None:
@@ -204,7 +216,7 @@ def _texts_of(doc: ParsedDocument, record: _Object, keys: tuple[str, ...]) -> li
     A study lists hundreds of sites and contacts; reading their fields in
     one call instead of one call per field is most of the time they take.
     """
-    values = [record.members.get(key) for key in keys]
+    values = list(map(record.members.get, keys))
     for index, value in enumerate(values):
         if value is not None and not isinstance(value, str):
             _report_type(doc, record.where(keys[index]), "text", value)
@@ -237,13 +249,12 @@ def _records(doc: ParsedDocument, parent: _Object, key: str) -> list[_Object]:
     items = _list(doc, parent, key, "a list of objects")
     if not items:
         return []
-    where = parent.where(key)
     records: list[_Object] = []
     for index, item in enumerate(items):
         if isinstance(item, dict):
-            records.append(_Object(item, f"{where}[{index}]"))
+            records.append(_Object(item, parent, key, index))
         elif item is not None:
-            _report_type(doc, f"{where}[{index}]", "an object", item)
+            _report_type(doc, f"{parent.where(key)}[{index}]", "an object", item)
     return records
 
 

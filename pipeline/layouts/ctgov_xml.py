@@ -231,8 +231,25 @@ def _report_unknown_elements(doc: ParsedDocument, root: ElementTree.Element) -> 
                    f"its {count} occurrence(s) were not loaded", field=f"{parent}/{tag}")
 
 
+def _find(element: ElementTree.Element, path: str) -> ElementTree.Element | None:
+    """What `element.find(path)` finds, for a path of tag names.
+
+    `find` hands a path with a "/" to ElementPath, written in Python, and every
+    site is read through four of them; tag by tag, in the order ElementPath
+    visits them (each match of a step before the next one), costs a fraction.
+    """
+    if "/" not in path:
+        return element.find(path)
+    tag, rest = path.split("/", 1)
+    for child in element.findall(tag):
+        found = _find(child, rest)
+        if found is not None:
+            return found
+    return None
+
+
 def _raw(element: ElementTree.Element | None, path: str) -> str | None:
-    found = element.find(path) if element is not None else None
+    found = _find(element, path) if element is not None else None
     if found is None or found.text is None or not found.text.strip():
         return None
     return found.text.strip()

@@ -178,15 +178,8 @@ def parse(text: str) -> ParsedDocument:
 
 
 def _entries(text: str) -> list[Entry]:
-    entries: list[Entry] = []
-    blank_before = False
-    for line in text.splitlines():
-        if line.strip():
-            entries.append(Entry(line.strip(), blank_before))
-            blank_before = False
-        else:
-            blank_before = True
-    return entries
+    lines = [line.strip() for line in text.splitlines()]
+    return [Entry(line, index > 0 and not lines[index - 1]) for index, line in enumerate(lines) if line]
 
 
 def _join(entries: list[Entry]) -> str:
@@ -209,9 +202,10 @@ def _heading(line: str, next_line: str | None) -> str | None:
     known = _KNOWN_HEADINGS.get(line.casefold())
     if known is not None:
         return known
-    if next_line is not None and _HEADING_SHAPE.match(line) and _BOILERPLATE.match(next_line):
-        return line
-    return None
+    # The boilerplate is a sentence ending in ".", which rules most lines out before either pattern.
+    if next_line is None or not next_line.endswith("."):
+        return None
+    return line if _BOILERPLATE.match(next_line) and _HEADING_SHAPE.match(line) else None
 
 
 def _split_sections(text: str) -> tuple[list[Entry], list[Section]]:
@@ -219,19 +213,22 @@ def _split_sections(text: str) -> tuple[list[Entry], list[Section]]:
     entries = _entries(text)
     header: list[Entry] = []
     sections: list[Section] = []
-    index = 0
-    while index < len(entries):
-        next_line = entries[index + 1].text if index + 1 < len(entries) else None
-        heading = _heading(entries[index].text, next_line)
-        index += 1
+    content = header  # where the next line that is no heading belongs
+    next_lines: list[str | None] = [entry.text for entry in entries[1:]] + [None]
+    skip_boilerplate = False
+    for entry, next_line in zip(entries, next_lines):
+        if skip_boilerplate:
+            skip_boilerplate = False
+            continue
+        heading = _heading(entry.text, next_line)
         if heading is None:
-            (sections[-1].entries if sections else header).append(entries[index - 1])
+            content.append(entry)
             continue
         sections.append(Section(heading))
+        content = sections[-1].entries
         # The boilerplate is a sentence; a first line that is not one (a
         # condition, a label, "Results pending") is content, kept.
-        if next_line is not None and next_line.endswith("."):
-            index += 1
+        skip_boilerplate = next_line is not None and next_line.endswith(".")
     return header, sections
 
 
