@@ -90,8 +90,15 @@ def _document_row(source_file: str, sha256: str, size: int, run_id: str | None) 
 
 
 def _quarantine(result: DocumentResult, reason: str) -> DocumentResult:
+    """The document quarantined with the reason, and every finding it gave named after it.
+
+    A layout's own finding (the JSON "cut short") must say which file it is
+    about like any other, or it reads as a finding about the whole warehouse.
+    """
     result.document["status"] = "QUARANTINED"
     result.document["error"] = reason
+    for finding in result.findings:
+        finding.source_file = result.document["source_file"]
     result.findings.append(
         Finding(
             check_name="check_document_readable",

@@ -618,6 +618,10 @@ def test_truncated_record_is_quarantined_by_the_pipeline():
     assert result.document["format"] == "ctgov_json"
     assert result.document["error"].startswith("ctgov_json: ")
     assert "cut short" in result.document["error"]
+    assert [(f.check_name, f.severity, f.source_file) for f in result.findings] == [
+        ("parse_ctgov_json", "ERROR", "NCT00973089.json"),
+        ("check_document_readable", "ERROR", "NCT00973089.json"),
+    ]
 
 
 def test_record_is_parsed_by_the_pipeline():
