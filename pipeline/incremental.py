@@ -110,7 +110,7 @@ class ParsedChunk:
 
 def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
                  contents: dict[str, bytes] | None = None) -> ParsedChunk:
-    """Parse staged documents from `contents` when given, else from their unchanged files under `root`."""
+    """Parse staged documents from `contents` when given, else from their unchanged files under `root` (one of the two)."""
     results, unread = [], []
     for job in jobs:
         source_file, sha256, size, refused = job
@@ -120,7 +120,7 @@ def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
         if contents is not None:
             content = contents[source_file]
         else:
-            content = _read_unchanged(root, source_file, sha256, size) if root is not None else None
+            content = _read_unchanged(root, source_file, sha256, size)
         if content is None:
             unread.append(job)
             continue
@@ -130,13 +130,16 @@ def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
     return ParsedChunk(rows["documents"], tables, unread)
 
 
+def _staged_contents(conn: duckdb.DuckDBPyConnection, source_files: list[str]) -> dict[str, bytes]:
+    return dict(conn.execute(CONTENT_SQL, [source_files]).fetchall())
+
+
 def _with_unread_parsed(conn: duckdb.DuckDBPyConnection, chunks: list[ParsedChunk], run_id: str) -> list[ParsedChunk]:
-    """The chunks plus one more: the documents no worker could read from the folder, parsed from their staged bytes."""
+    """The chunks plus one more: the few documents whose file changed since staging, parsed from their staged bytes."""
     unread = [job for chunk in chunks for job in chunk.unread]
     if not unread:
         return chunks
-    contents = dict(conn.execute(CONTENT_SQL, [[job[0] for job in unread]]).fetchall())
-    return [*chunks, _parse_chunk(unread, run_id, contents=contents)]
+    return [*chunks, _parse_chunk(unread, run_id, contents=_staged_contents(conn, [job[0] for job in unread]))]
 
 
 @contextmanager
@@ -204,6 +207,19 @@ def _chunks(staged: list[tuple]) -> list[list[tuple]]:
     return [staged[start : start + _CHUNK_DOCUMENTS] for start in range(0, len(staged), _CHUNK_DOCUMENTS)]
 
 
+def _submitted(conn: duckdb.DuckDBPyConnection, batch: list[str], run_id: str, root: str | None,
+               pool: ProcessPoolExecutor | None) -> Iterable[ParsedChunk]:
+    """A batch's chunks on their way through the parsers: read from the folder, or without one from DuckDB."""
+    chunks = _chunks(conn.execute(STAGED_SQL, [batch]).fetchall())
+    contents: list[dict[str, bytes] | None] = [None] * len(chunks)
+    if root is None:
+        staged = _staged_contents(conn, batch)
+        contents = [{job[0]: staged[job[0]] for job in chunk} for chunk in chunks]
+    if pool is not None:
+        return pool.map(_parse_chunk, chunks, itertools.repeat(run_id), itertools.repeat(root), contents)
+    return (_parse_chunk(chunk, run_id, root, chunk_contents) for chunk, chunk_contents in zip(chunks, contents))
+
+
 def _parsed_batches(
     conn: duckdb.DuckDBPyConnection, pending: list[str], run_id: str, root: str | None,
     pool: ProcessPoolExecutor | None,
@@ -216,12 +232,7 @@ def _parsed_batches(
     in_flight: tuple[list[str], Iterable[ParsedChunk]] | None = None
     for start in range(0, len(pending), _BATCH_DOCUMENTS):
         batch = pending[start : start + _BATCH_DOCUMENTS]
-        chunks = _chunks(conn.execute(STAGED_SQL, [batch]).fetchall())
-        if pool is not None:
-            parsing: Iterable[ParsedChunk] = pool.map(_parse_chunk, chunks, itertools.repeat(run_id),
-                                                      itertools.repeat(root))
-        else:
-            parsing = (_parse_chunk(chunk, run_id, root) for chunk in chunks)
+        parsing = _submitted(conn, batch, run_id, root, pool)
         if in_flight is not None:
             yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id)
         in_flight = (batch, parsing)
