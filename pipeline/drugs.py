@@ -17,6 +17,8 @@ import re
 from importlib import resources
 from typing import NamedTuple
 
+from pipeline.patterns import grouped_alternation
+
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")
 _TOKEN_SPLIT = re.compile(r"[\s\-\u2010-\u2015]+")
 # Salt and dosage-form words on product labels ("Carboplatin for injection",
@@ -81,20 +83,14 @@ def _lower_case_pattern() -> re.Pattern[str] | None:
 
     With IGNORECASE, Python tries every spelling at every position of a
     text; case-sensitive and grouped by first letter, a position is ruled
-    out by one comparison. The spellings keep their order within a group,
-    and spellings of different groups cannot match at the same place, so
-    the matches are those of `_mention_pattern`.
+    out by one comparison, and the matches are those of `_mention_pattern`.
     """
     spellings = _spellings()
     if not all(spelling.isascii() and spelling[:1].isalnum() for spelling in spellings):
         return None
-    by_first: dict[str, list[str]] = {}
-    for spelling in spellings:
-        lowered = spelling.lower()
-        # A letter or digit is not escaped, so the pattern starts with the spelling's first character.
-        by_first.setdefault(lowered[0], []).append(_spelling_pattern(lowered)[1:])
-    groups = (first + "(?:" + "|".join(rests) + ")" for first, rests in by_first.items())
-    return re.compile(r"\b(?:" + "|".join(groups) + r")\b")
+    # A letter or digit is not escaped, so each pattern starts with its spelling's first character.
+    branches = ((spelling.lower()[0], _spelling_pattern(spelling.lower())[1:]) for spelling in spellings)
+    return re.compile(r"\b(?:" + grouped_alternation(branches, lambda first: first) + r")\b")
 
 
 def _lower_case(text: str) -> str | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.conditions import condition_families
 from pipeline.drugs import find_drugs, normalize_drug
@@ -69,17 +70,19 @@ def _trial_terms(
     """(nct_id, term) for every trial text, each distinct text read once.
 
     Trials repeat the same intervention and condition names many times over,
-    so terms are extracted per distinct text in Python and joined back to the
-    trials in DuckDB.
+    so the texts are read once, terms are extracted per distinct text in
+    Python, and joined back to the trials in DuckDB.
     """
-    texts = [row[0] for row in conn.execute(f"SELECT DISTINCT text FROM ({texts_sql})").fetchall()]
-    pairs = [(text, term) for text in texts for term in extract(text)]
+    texts = conn.sql(texts_sql).to_arrow_table()
+    pairs = [(text, term) for text in pc.unique(texts["text"]).to_pylist() if text is not None for term in extract(text)]
     terms = pa.table({"text": [p[0] for p in pairs], "term": [p[1] for p in pairs]},
                      schema=pa.schema([("text", pa.string()), ("term", pa.string())]))
+    conn.register("_trial_texts", texts)
     conn.register("_text_terms", terms)
     try:
-        return conn.sql(f"SELECT DISTINCT nct_id, term FROM ({texts_sql}) JOIN _text_terms USING (text)").to_arrow_table()
+        return conn.sql("SELECT DISTINCT nct_id, term FROM _trial_texts JOIN _text_terms USING (text)").to_arrow_table()
     finally:
+        conn.unregister("_trial_texts")
         conn.unregister("_text_terms")
 
 

@@ -36,6 +36,7 @@ _PARSING_SOURCES = (
     "drugs.py",
     "formats.py",
     "parsing.py",
+    "patterns.py",
     "repeated_keys.py",
     "study_fields.py",
     "swaps.py",
@@ -90,15 +91,8 @@ def _document_row(source_file: str, sha256: str, size: int, run_id: str | None) 
 
 
 def _quarantine(result: DocumentResult, reason: str) -> DocumentResult:
-    """The document quarantined with the reason, and every finding it gave named after it.
-
-    A layout's own finding (the JSON "cut short") must say which file it is
-    about like any other, or it reads as a finding about the whole warehouse.
-    """
     result.document["status"] = "QUARANTINED"
     result.document["error"] = reason
-    for finding in result.findings:
-        finding.source_file = result.document["source_file"]
     result.findings.append(
         Finding(
             check_name="check_document_readable",
@@ -150,7 +144,21 @@ def refused_document(source_file: str, sha256: str, size: int, reason: str, run_
 
 
 def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | None = None) -> DocumentResult:
-    """Decode, recognise and parse one document; never raises for bad content."""
+    """Decode, recognise and parse one document; never raises for bad content.
+
+    Every finding names the document, and its trial once known, whatever
+    became of the document: a layout's own finding about a quarantined file
+    (a JSON record cut short) would otherwise read as a finding about the
+    whole warehouse.
+    """
+    result = _read_document(source_file, data, sha256, run_id)
+    for finding in result.findings:
+        finding.source_file = source_file
+        finding.nct_id = finding.nct_id or result.document["nct_id"]
+    return result
+
+
+def _read_document(source_file: str, data: bytes, sha256: str, run_id: str | None) -> DocumentResult:
     result = DocumentResult(_document_row(source_file, sha256, len(data), run_id))
     try:
         decoded = decode_document(data)
@@ -159,7 +167,7 @@ def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
     text = decoded.text
     result.document["encoding"] = decoded.encoding
     for note in decoded.notes:
-        result.findings.append(Finding("check_document_readable", "parse", "INFO", note, source_file=source_file))
+        result.findings.append(Finding("check_document_readable", "parse", "INFO", note))
 
     layout = detect_layout(text)
     if layout is None:
@@ -185,7 +193,4 @@ def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
         _trial_rows(parsed, source_file, result)
 
     result.document["status"] = "PARSED"
-    for finding in result.findings:
-        finding.source_file = source_file
-        finding.nct_id = finding.nct_id or parsed.nct_id
     return result

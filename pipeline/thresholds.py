@@ -37,6 +37,7 @@ import re
 from typing import NamedTuple
 
 from pipeline.criteria import unescape_markdown
+from pipeline.patterns import grouped_alternation
 
 # Words naming each analyte. A single word with a capital letter is an
 # abbreviation and matched in its own case ("PT" is not "pt"); other phrases
@@ -168,42 +169,38 @@ _ANALYTE_BY_PHRASE = {
 _ANALYTE_PHRASES = [phrase for phrases in ANALYTE_SYNONYMS.values() for phrase in phrases]
 
 
-def _by_first_character(phrases: list[str]) -> str:
-    """The alternation of the phrases' patterns, in `_alternation`'s order, grouped by first character.
+def _longest_first(phrases: list[str]) -> list[str]:
+    """The phrases in `_alternation`'s order of their patterns."""
+    return sorted(phrases, key=lambda phrase: len(_phrase_pattern(phrase)), reverse=True)
 
-    Python enters every branch of an alternation in turn, and a branch in
-    any case is entered before its first letter fails; a look-ahead on a
-    group's first character, in any case, rules the whole group out at once.
-    Every phrase opens with a letter or digit, which its pattern starts with;
-    branches of different groups cannot match at one position, so the first
-    branch to match is the same.
+
+def _by_first_character(phrases: list[str]) -> str:
+    """The alternation of the phrases' patterns, grouped by first character in any case.
+
+    A group opens with a look-ahead on that character, in any case: every
+    phrase opens with a letter or digit, which its pattern starts with.
     """
-    patterns = sorted(((phrase[0].casefold(), _phrase_pattern(phrase)) for phrase in phrases),
-                      key=lambda pair: len(pair[1]), reverse=True)
-    groups: dict[str, list[str]] = {}
-    for first, pattern in patterns:
-        groups.setdefault(first, []).append(pattern)
-    return "|".join(f"(?=(?i:{re.escape(first)}))(?:{'|'.join(group)})" for first, group in groups.items())
+    branches = ((phrase[0].casefold(), _phrase_pattern(phrase)) for phrase in _longest_first(phrases))
+    return grouped_alternation(branches, lambda first: f"(?=(?i:{re.escape(first)}))")
+
+
+def _ascii_branch(phrase: str) -> str:
+    """A phrase's pattern after its first letter; an abbreviation checks, looking back, the case of that letter."""
+    rest = _phrase_body(phrase)[1:]
+    return f"(?<={phrase[0]}){rest}" if _is_abbreviation(phrase) else f"(?i:{rest})"
 
 
 def _by_first_letter_in_ascii(phrases: list[str]) -> str:
     """`_by_first_character`'s alternation for ASCII text, where it matches the same and is faster still.
 
     In ASCII text a letter in any case is one of two, so a group opens with
-    them as a character class, which Python checks before it enters a branch,
-    instead of a look-ahead it enters for every group; an abbreviation then
-    checks, looking back, that its first letter was written in its own case.
+    them as a character class, which Python checks before it enters a
+    branch, instead of a look-ahead it enters for every group.
     """
-    patterns = sorted(((phrase, _phrase_pattern(phrase)) for phrase in phrases),
-                      key=lambda pair: len(pair[1]), reverse=True)
-    groups: dict[str, list[str]] = {}
-    for phrase, _ in patterns:
-        first, rest = phrase[0], _phrase_body(phrase)[1:]
-        groups.setdefault(first.lower(), []).append(f"(?<={first}){rest}" if _is_abbreviation(phrase) else f"(?i:{rest})")
-    return "|".join(
-        f"[{first}{first.upper()}](?:{'|'.join(group)})" if first.isalpha() else f"{first}(?:{'|'.join(group)})"
-        for first, group in groups.items()
-    )
+    branches = ((phrase[0].lower(), _ascii_branch(phrase)) for phrase in _longest_first(phrases))
+    return grouped_alternation(branches, lambda first: f"[{first}{first.upper()}]" if first.isalpha() else first)
+
+
 _MODIFIERS = ("serum", "plasma", "blood", "total", "baseline", "resting", "calculated", "measured", "estimated")
 
 

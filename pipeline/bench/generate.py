@@ -241,7 +241,7 @@ class Template:
     text: str
     nct_id: str | None
     faults: tuple[str, ...]
-    record: dict[str, Any] | None = None  # JSON records, decoded once rather than per document
+    record: dict[str, Any] | None = None  # a JSON record decoded, for the variations that edit its structure
     subject: tuple[Mention, ...] = ()  # where it names its drugs and its cancer, found once
 
 
@@ -749,17 +749,23 @@ def _new_enrollment(original: int, rng: random.Random) -> int:
     return 0 if original == 0 else max(1, round(original * rng.uniform(*_ENROLLMENT_FACTOR)))
 
 
-def _set_enrollment(text: str, patterns: tuple[re.Pattern[str], ...], rng: random.Random) -> str:
-    """One new enrollment, written wherever the layout states it (Veeva states it twice)."""
+def _with_enrollment(text: str, patterns: tuple[re.Pattern[str], ...], change: Callable[[int], int]) -> str | None:
+    """The enrollment changed wherever the layout states it (Veeva states it twice); None when it states none."""
     stated = next((match for pattern in patterns if (match := pattern.search(text))), None)
     if stated is None:
-        return text
-    enrollment = str(_new_enrollment(int(stated.group(1).replace(",", "")), rng))
+        return None
+    enrollment = str(change(int(stated.group(1).replace(",", ""))))
     for pattern in patterns:
         match = pattern.search(text)
         if match is not None:
             text = _with_group(text, match, enrollment)
     return text
+
+
+def _set_enrollment(text: str, patterns: tuple[re.Pattern[str], ...], rng: random.Random) -> str:
+    """One new enrollment, in scale with the template's."""
+    changed = _with_enrollment(text, patterns, lambda enrollment: _new_enrollment(enrollment, rng))
+    return text if changed is None else changed
 
 
 def _renumbered_url(url: str, serial: str) -> str:
@@ -780,16 +786,7 @@ def add_one_participant(text: str, layout: str) -> str | None:
     The benchmark's "one document changed": an edit an analyst would see in
     the published tables, not only in the document's hash.
     """
-    patterns = SPECS[layout].enrollment
-    stated = next((match for pattern in patterns if (match := pattern.search(text))), None)
-    if stated is None:
-        return None
-    enrollment = str(int(stated.group(1).replace(",", "")) + 1)
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match is not None:
-            text = _with_group(text, match, enrollment)
-    return text
+    return _with_enrollment(text, SPECS[layout].enrollment, lambda enrollment: enrollment + 1)
 
 
 # --- faults -------------------------------------------------------------------------

@@ -202,16 +202,8 @@ def _object(doc: ParsedDocument, parent: _Object, key: str) -> _Object:
     return _Object(value if isinstance(value, dict) else {}, parent, key)
 
 
-def _text(doc: ParsedDocument, parent: _Object, key: str) -> str | None:
-    value = parent.members.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    _report_type(doc, parent.where(key), "text", value)
-    return None
-
-
 def _texts_of(doc: ParsedDocument, record: _Object, keys: tuple[str, ...]) -> list[str | None]:
-    """Several text members, in the order of `keys`, as `_text` reads each.
+    """Text members, in the order of `keys`; a member that is no text is reported and read as absent.
 
     A study lists hundreds of sites and contacts; reading their fields in
     one call instead of one call per field is most of the time they take.
@@ -222,6 +214,10 @@ def _texts_of(doc: ParsedDocument, record: _Object, keys: tuple[str, ...]) -> li
             _report_type(doc, record.where(keys[index]), "text", value)
             values[index] = None
     return values
+
+
+def _text(doc: ParsedDocument, parent: _Object, key: str) -> str | None:
+    return _texts_of(doc, parent, (key,))[0]
 
 
 def _list(doc: ParsedDocument, parent: _Object, key: str, expected: str) -> list[Json]:
