@@ -43,3 +43,17 @@ def published(settings: TrialSettings, table: str) -> list[dict]:
 def query(settings: TrialSettings, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(settings.warehouse), read_only=True) as conn:
         return conn.execute(sql, params or []).fetchall()
+
+
+SEED_TRIALS = {"NCT07203053", "NCT06893783", "NCT07358676", "NCT06931145"}
+
+
+def assert_survives(settings: TrialSettings, result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    """What every hostile-input case must show: the run succeeded, published the seeds' trials,
+    and gave every file in the source folder exactly one documents row. Returns the documents rows by file."""
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    documents = published(settings, "documents")
+    names = [row["source_file"] for row in documents]
+    assert len(names) == len(set(names)), "a file has more than one documents row"
+    assert SEED_TRIALS <= {row["nct_id"] for row in published(settings, "studies")}
+    return {row["source_file"]: row for row in documents}
