@@ -36,7 +36,9 @@ DOCUMENT_RECORDS = dg.AssetSpec(
 def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource):
     """Parse every staged document that is new, changed, or read by older code."""
     with warehouse.get_connection() as conn:
-        summary = parse_changed_documents(conn, context.run.run_id, trial_folders.source_path)
+        summary = parse_changed_documents(
+            conn, context.run.run_id, trial_folders.source_path, trial_folders.document_time_budget
+        )
         for source_file, reason in summary.quarantined.items():
             context.log.warning(f"QUARANTINED {source_file}: {reason}")
         context.log.info(

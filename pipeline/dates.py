@@ -8,6 +8,7 @@ defaulted, never passed off as real.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -61,8 +62,8 @@ class PartialDate:
         if self.precision == "DAY":
             return self.value, self.value
         if self.precision == "MONTH":
-            next_month = (self.value.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            return self.value, next_month - dt.timedelta(days=1)
+            # From the month's own length: stepping into the next month overflows in December 9999.
+            return self.value, self.value.replace(day=calendar.monthrange(self.value.year, self.value.month)[1])
         return self.value, dt.date(self.value.year, 12, 31)
 
 

@@ -39,6 +39,7 @@ def build_definitions(settings: TrialSettings) -> dg.Definitions:
                 publish_dir=str(settings.publish_dir),
                 max_document_bytes=settings.max_document_bytes,
                 redact_contacts=settings.redact_contacts,
+                document_time_budget=settings.document_time_budget,
             ),
             "warehouse": WarehouseResource(
                 database=str(settings.warehouse), connection_config=WAREHOUSE_CONNECTION_CONFIG

@@ -31,7 +31,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipeline.parsing import DocumentResult, parse_document, parser_version, refused_document
+from pipeline.parsing import (
+    DEFAULT_TIME_BUDGET_SECONDS,
+    DocumentResult,
+    make_storable,
+    parse_document,
+    parser_version,
+    refused_document,
+)
 from pipeline.scope import mark_pending
 from pipeline.tables import TRIAL_CHILD_TABLES, parsed_table_name
 from pipeline.warehouse import PARSED_FINDINGS, delete_where_in, insert_arrow, rows_to_arrow, transaction
@@ -109,7 +116,8 @@ class ParsedChunk:
 
 
 def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
-                 contents: dict[str, bytes] | None = None) -> ParsedChunk:
+                 contents: dict[str, bytes] | None = None,
+                 time_budget: float | None = DEFAULT_TIME_BUDGET_SECONDS) -> ParsedChunk:
     """Parse staged documents from `contents` when given, else from their unchanged files under `root` (one of the two)."""
     results, unread = [], []
     for job in jobs:
@@ -124,22 +132,39 @@ def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
         if content is None:
             unread.append(job)
             continue
-        results.append(parse_document(source_file, bytes(content), sha256, run_id))
-    rows = _collect(results)
-    tables = {table: rows_to_arrow(table, rows[table]) for table in PER_DOCUMENT_TABLES}
+        results.append(parse_document(source_file, bytes(content), sha256, run_id, time_budget))
+    rows, tables = _arrow_tables(results)
     return ParsedChunk(rows["documents"], tables, unread)
+
+
+def _arrow_tables(results: list[DocumentResult]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, pa.Table]]:
+    """The chunk's rows as Arrow tables, converted together.
+
+    When some value does not fit its column (an integer beyond BIGINT, an
+    unpaired surrogate), each document is checked on its own and only the
+    ones at fault are repaired or quarantined, so one odd value never costs
+    the chunk.
+    """
+    try:
+        rows = _collect(results)
+        return rows, {table: rows_to_arrow(table, rows[table]) for table in PER_DOCUMENT_TABLES}
+    except (pa.ArrowException, UnicodeError, OverflowError, ValueError, TypeError):
+        rows = _collect([make_storable(result) for result in results])
+        return rows, {table: rows_to_arrow(table, rows[table]) for table in PER_DOCUMENT_TABLES}
 
 
 def _staged_contents(conn: duckdb.DuckDBPyConnection, source_files: list[str]) -> dict[str, bytes]:
     return dict(conn.execute(CONTENT_SQL, [source_files]).fetchall())
 
 
-def _with_unread_parsed(conn: duckdb.DuckDBPyConnection, chunks: list[ParsedChunk], run_id: str) -> list[ParsedChunk]:
+def _with_unread_parsed(conn: duckdb.DuckDBPyConnection, chunks: list[ParsedChunk], run_id: str,
+                        time_budget: float | None) -> list[ParsedChunk]:
     """The chunks plus one more: the few documents whose file changed since staging, parsed from their staged bytes."""
     unread = [job for chunk in chunks for job in chunk.unread]
     if not unread:
         return chunks
-    return [*chunks, _parse_chunk(unread, run_id, contents=_staged_contents(conn, [job[0] for job in unread]))]
+    contents = _staged_contents(conn, [job[0] for job in unread])
+    return [*chunks, _parse_chunk(unread, run_id, contents=contents, time_budget=time_budget)]
 
 
 @contextmanager
@@ -208,7 +233,7 @@ def _chunks(staged: list[tuple]) -> list[list[tuple]]:
 
 
 def _submitted(conn: duckdb.DuckDBPyConnection, batch: list[str], run_id: str, root: str | None,
-               pool: ProcessPoolExecutor | None) -> Iterable[ParsedChunk]:
+               pool: ProcessPoolExecutor | None, time_budget: float | None) -> Iterable[ParsedChunk]:
     """A batch's chunks on their way through the parsers: read from the folder, or without one from DuckDB."""
     chunks = _chunks(conn.execute(STAGED_SQL, [batch]).fetchall())
     contents: list[dict[str, bytes] | None] = [None] * len(chunks)
@@ -216,13 +241,15 @@ def _submitted(conn: duckdb.DuckDBPyConnection, batch: list[str], run_id: str, r
         staged = _staged_contents(conn, batch)
         contents = [{job[0]: staged[job[0]] for job in chunk} for chunk in chunks]
     if pool is not None:
-        return pool.map(_parse_chunk, chunks, itertools.repeat(run_id), itertools.repeat(root), contents)
-    return (_parse_chunk(chunk, run_id, root, chunk_contents) for chunk, chunk_contents in zip(chunks, contents))
+        return pool.map(_parse_chunk, chunks, itertools.repeat(run_id), itertools.repeat(root), contents,
+                        itertools.repeat(time_budget))
+    return (_parse_chunk(chunk, run_id, root, chunk_contents, time_budget)
+            for chunk, chunk_contents in zip(chunks, contents))
 
 
 def _parsed_batches(
     conn: duckdb.DuckDBPyConnection, pending: list[str], run_id: str, root: str | None,
-    pool: ProcessPoolExecutor | None,
+    pool: ProcessPoolExecutor | None, time_budget: float | None,
 ) -> Iterator[tuple[list[str], list[ParsedChunk]]]:
     """Each batch of pending documents with its parsed chunks, the next batch parsing while this one is written.
 
@@ -232,22 +259,24 @@ def _parsed_batches(
     in_flight: tuple[list[str], Iterable[ParsedChunk]] | None = None
     for start in range(0, len(pending), _BATCH_DOCUMENTS):
         batch = pending[start : start + _BATCH_DOCUMENTS]
-        parsing = _submitted(conn, batch, run_id, root, pool)
+        parsing = _submitted(conn, batch, run_id, root, pool, time_budget)
         if in_flight is not None:
-            yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id)
+            yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id, time_budget)
         in_flight = (batch, parsing)
     if in_flight is not None:
-        yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id)
+        yield in_flight[0], _with_unread_parsed(conn, list(in_flight[1]), run_id, time_budget)
 
 
 def parse_changed_documents(
-    conn: duckdb.DuckDBPyConnection, run_id: str, source_root: Path | None = None
+    conn: duckdb.DuckDBPyConnection, run_id: str, source_root: Path | None = None,
+    time_budget: float | None = DEFAULT_TIME_BUDGET_SECONDS,
 ) -> ParseSummary:
     """Parse every staged document that needs it and swap its rows, a batch per transaction.
 
     `source_root` is the folder that was staged: its files are read where
     they still hold the staged bytes. Without it, every document is parsed
-    from `raw_documents`.
+    from `raw_documents`. A document that takes longer than `time_budget`
+    seconds to read is quarantined, in whichever process reads it.
 
     Documents are read, parsed and written a batch at a time, and each batch
     commits on its own, so memory holds two batches (one parsing, one being
@@ -264,7 +293,7 @@ def parse_changed_documents(
     parsed_before = {source_file for source_file, before in rows if before}
     with _parser_pool(len(pending)) as pool:
         root = str(source_root.resolve()) if source_root is not None else None
-        for batch, chunks in _parsed_batches(conn, pending, run_id, root, pool):
+        for batch, chunks in _parsed_batches(conn, pending, run_id, root, pool, time_budget):
             for chunk in chunks:
                 for document in chunk.documents:
                     _record(summary, document)

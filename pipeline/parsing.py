@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from pipeline.dosing import extract_dosing
 from pipeline.decoding import UnreadableDocument, decode_document
@@ -20,6 +26,8 @@ from pipeline.formats import detect_layout, unknown_layout_reason
 from pipeline.study_fields import build_study_row
 from pipeline.swaps import repair_child_rows
 from pipeline.thresholds import extract_thresholds
+from pipeline.settings import DEFAULT_TIME_BUDGET_SECONDS
+from pipeline.warehouse import PARSED_FINDINGS, rows_to_arrow
 
 _ENGINE_DIR = Path(__file__).resolve().parent
 # The code and data that decide a document's rows; a change here reparses everything.
@@ -143,27 +151,86 @@ def refused_document(source_file: str, sha256: str, size: int, reason: str, run_
     return _quarantine(DocumentResult(_document_row(source_file, sha256, size, run_id)), reason)
 
 
-def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | None = None) -> DocumentResult:
-    """Decode, recognise and parse one document; never raises for bad content.
+class TimeBudgetSpent(Exception):
+    """Raised inside a document's parse when its time budget runs out."""
+
+
+@contextmanager
+def _time_budget(seconds: float | None) -> Iterator[None]:
+    """Interrupt the code inside after `seconds` of wall time.
+
+    SIGALRM reaches Python code and the regular-expression engine alike, so
+    even a pattern that backtracks is stopped. Signals are delivered to the
+    main thread only: parser workers and `dagster asset materialize` parse
+    there; elsewhere (a thread of a host process) the budget cannot be
+    enforced and the document is parsed without one.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def spent(signum: int, frame: Any) -> None:
+        raise TimeBudgetSpent
+
+    previous = signal.signal(signal.SIGALRM, spent)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | None = None,
+                   time_budget: float | None = DEFAULT_TIME_BUDGET_SECONDS) -> DocumentResult:
+    """Decode, recognise and parse one document; never raises for anything the document holds.
+
+    This is the document's one guard: whatever goes wrong while it is read
+    (an exception in any reader, its time budget spent) quarantines this
+    document alone, with what went wrong, and the run goes on with the
+    others; `make_storable` does the same for a value its column cannot
+    hold, once the document's rows meet their Arrow types.
 
     Every finding names the document, and its trial once known, whatever
     became of the document: a layout's own finding about a quarantined file
     (a JSON record cut short) would otherwise read as a finding about the
     whole warehouse.
     """
-    result = _read_document(source_file, data, sha256, run_id)
+    result = DocumentResult(_document_row(source_file, sha256, len(data), run_id))
+    try:
+        with _time_budget(time_budget):
+            _read_document(result, data)
+    except TimeBudgetSpent:
+        _discard_rows(result)
+        _quarantine(result, f"reading it took longer than its {time_budget:g} s budget "
+                            "(TRIALS_DOCUMENT_TIME_BUDGET): a pathological or oversized page")
+    except Exception as error:  # noqa: BLE001 - the document's guard: a defect costs this document only
+        _discard_rows(result)
+        _quarantine(result, f"trialflow could not read it ({type(error).__name__}: {_shown(str(error))})")
     for finding in result.findings:
         finding.source_file = source_file
         finding.nct_id = finding.nct_id or result.document["nct_id"]
     return result
 
 
-def _read_document(source_file: str, data: bytes, sha256: str, run_id: str | None) -> DocumentResult:
-    result = DocumentResult(_document_row(source_file, sha256, len(data), run_id))
+def _discard_rows(result: DocumentResult) -> None:
+    """Forget what a failed read produced: half a document is never stored."""
+    result.rows.clear()
+    result.findings.clear()
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """A value for a message: escaped (no lone surrogates or control characters), and short."""
+    shown = text if len(text) <= limit else text[:limit] + "..."
+    return shown.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def _read_document(result: DocumentResult, data: bytes) -> None:
     try:
         decoded = decode_document(data)
     except UnreadableDocument as error:
-        return _quarantine(result, str(error))
+        _quarantine(result, str(error))
+        return
     text = decoded.text
     result.document["encoding"] = decoded.encoding
     for note in decoded.notes:
@@ -171,26 +238,91 @@ def _read_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
 
     layout = detect_layout(text)
     if layout is None:
-        return _quarantine(result, unknown_layout_reason(text))
+        _quarantine(result, unknown_layout_reason(text))
+        return
     result.document["format"] = layout.FORMAT
 
     try:
         parsed: ParsedDocument = layout.parse(text)
+    except TimeBudgetSpent:
+        raise
     except Exception as error:  # a parser bug must cost one document, not the run
-        return _quarantine(result, f"the {layout.FORMAT} parser failed: {type(error).__name__}: {error}")
+        _quarantine(result, f"the {layout.FORMAT} parser failed: {type(error).__name__}: {_shown(str(error))}")
+        return
 
     result.document["nct_id"] = parsed.nct_id
     result.findings.extend(parsed.findings)
 
     if parsed.rows.get("evidence"):
         for table in ("evidence", "evidence_findings"):
-            result.rows[table] = _attach(parsed.rows.get(table, []), source_file=source_file)
+            result.rows[table] = _attach(parsed.rows.get(table, []), source_file=result.document["source_file"])
     elif parsed.nct_id is None:
         errors = [f.message for f in parsed.findings if f.severity == "ERROR"]
         reason = f"{layout.FORMAT}: {errors[0]}" if errors else f"looks like a {layout.FORMAT} but holds no NCT id"
-        return _quarantine(result, reason)
+        _quarantine(result, reason)
+        return
     else:
-        _trial_rows(parsed, source_file, result)
+        _trial_rows(parsed, result.document["source_file"], result)
 
     result.document["status"] = "PARSED"
+
+
+def _tables_of(result: DocumentResult) -> dict[str, list[dict[str, Any]]]:
+    return {**result.rows, "documents": [result.document], PARSED_FINDINGS.name: [f.as_row() for f in result.findings]}
+
+
+def _unstorable(result: DocumentResult) -> str | None:
+    """Why some row of the document does not convert to its table's Arrow types; None when all do."""
+    for table, rows in _tables_of(result).items():
+        try:
+            rows_to_arrow(table, rows)
+        except (pa.ArrowException, UnicodeError, OverflowError, ValueError, TypeError) as error:
+            return f"a {table} value does not fit its column ({type(error).__name__}: {_shown(str(error))})"
+    return None
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    return value
+
+
+def _replace_lone_surrogates(result: DocumentResult) -> None:
+    for rows in result.rows.values():
+        for row in rows:
+            for column, value in row.items():
+                row[column] = _without_lone_surrogates(value)
+    for finding in result.findings:
+        finding.message = _without_lone_surrogates(finding.message)
+        finding.observed = _without_lone_surrogates(finding.observed)
+        finding.field = _without_lone_surrogates(finding.field)
+
+
+def make_storable(result: DocumentResult) -> DocumentResult:
+    """The document with every row converting to its table's Arrow types, or quarantined saying which did not.
+
+    Called for the documents of a chunk whose rows did not convert together,
+    so the common case pays for one conversion per chunk. Readers bound the
+    numbers they read; this is the net under them. An unpaired UTF-16
+    surrogate (a JSON escape such as \\ud800) cannot be stored as UTF-8: it
+    is replaced by U+FFFD with a finding, so one odd character does not cost
+    the record. Anything else that does not fit (an integer beyond BIGINT)
+    quarantines the document, naming the table and column.
+    """
+    reason = _unstorable(result)
+    if reason is None:
+        return result
+    if "surrogate" in reason:
+        _replace_lone_surrogates(result)
+        result.findings.append(Finding(
+            "check_document_readable", "parse", "WARNING",
+            "the document holds unpaired UTF-16 surrogates (escapes such as \\ud800 that encode no "
+            "character); each was replaced by U+FFFD", source_file=result.document["source_file"],
+            nct_id=result.document["nct_id"]))
+        reason = _unstorable(result)
+    if reason is not None:
+        _discard_rows(result)
+        _quarantine(result, reason)
     return result

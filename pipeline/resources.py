@@ -26,6 +26,7 @@ class TrialFolders(dg.ConfigurableResource):
     publish_dir: str
     max_document_bytes: int = 5 * 1024 * 1024
     redact_contacts: bool = False
+    document_time_budget: float = 30.0
 
     @property
     def source_path(self) -> Path:

@@ -21,6 +21,8 @@ DEFAULT_REFRESH_CRON = "0 6 * * *"
 MAX_DOCUMENT_BYTES_VARIABLE = "TRIALS_MAX_DOCUMENT_BYTES"
 DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 REDACT_CONTACTS_VARIABLE = "TRIALS_REDACT_CONTACTS"
+TIME_BUDGET_VARIABLE = "TRIALS_DOCUMENT_TIME_BUDGET"
+DEFAULT_TIME_BUDGET_SECONDS = 30.0
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -32,6 +34,7 @@ class TrialSettings:
     refresh_cron: str = DEFAULT_REFRESH_CRON
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     redact_contacts: bool = False
+    document_time_budget: float = DEFAULT_TIME_BUDGET_SECONDS
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "TrialSettings":
@@ -50,4 +53,5 @@ class TrialSettings:
             refresh_cron=environ.get(REFRESH_CRON_VARIABLE) or DEFAULT_REFRESH_CRON,
             max_document_bytes=int(environ.get(MAX_DOCUMENT_BYTES_VARIABLE) or DEFAULT_MAX_DOCUMENT_BYTES),
             redact_contacts=(environ.get(REDACT_CONTACTS_VARIABLE) or "").strip().lower() in _TRUE,
+            document_time_budget=float(environ.get(TIME_BUDGET_VARIABLE) or DEFAULT_TIME_BUDGET_SECONDS),
         )

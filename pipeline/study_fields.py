@@ -16,6 +16,7 @@ from pipeline import vocabularies as vocab
 from pipeline.ages import is_no_limit, parse_age_range, parse_age_years
 from pipeline.dates import parse_partial_date
 from pipeline.document import Finding
+from pipeline.numbers import read_count
 from pipeline.swaps import STUDY_SIBLINGS, repair_swaps
 from pipeline.tables import STUDY_DATE_FIELDS
 
@@ -39,7 +40,7 @@ _TEXT_FIELDS = (
     "detailed_description",
 )
 
-_ENROLLMENT = re.compile(r"^\s*(-?[\d,]+)\s*(?:\(?\s*(estimated|actual|anticipated)\s*\)?)?", re.IGNORECASE)
+_ENROLLMENT = re.compile(r"^\s*(-?)([0-9][0-9,]*)", re.IGNORECASE)
 _ENROLLMENT_TYPE_WORD = re.compile(r"\b(estimated|actual|anticipated)\b", re.IGNORECASE)
 _YES = {"YES", "TRUE", "ACCEPTS_HEALTHY_VOLUNTEERS", "ACCEPTS_HEALTHY_VOLUNTEER"}
 _NO = {"NO", "FALSE", "NO_HEALTHY_VOLUNTEERS", "DOES_NOT_ACCEPT_HEALTHY_VOLUNTEERS"}
@@ -71,10 +72,13 @@ def _repair_age_order(row: dict[str, Any], findings: list[Finding]) -> None:
 
 
 def _parse_enrollment(text: str) -> tuple[int | None, str | None]:
+    """The count and its type ("25 estimated patients"); a count beyond BIGINT is no count."""
     match = _ENROLLMENT.match(text)
-    if not match:
+    count = read_count(match.group(2)) if match else None
+    if count is None:
         return None, None
-    count = int(match.group(1).replace(",", ""))
+    if match.group(1):
+        count = -count
     word = _ENROLLMENT_TYPE_WORD.search(text)
     kind = vocab.to_vocabulary(word.group(1), vocab.ENROLLMENT_TYPE) if word else None
     return count, kind
@@ -164,7 +168,8 @@ def build_study_row(nct_id: str, fields: dict[str, str]) -> tuple[dict[str, Any]
         count, kind = _parse_enrollment(fields["enrollment"])
         if count is None:
             findings.append(
-                _domain_finding("enrollment", fields["enrollment"], f"enrollment {fields['enrollment']!r} is not a number", category="parse")
+                _domain_finding("enrollment", fields["enrollment"], f"enrollment {fields['enrollment']!r} is not a count of participants "
+                                "(no digits, or beyond what a 64-bit integer holds)", category="parse")
             )
         row["enrollment"] = count
         if row["enrollment_type"] is None and kind is not None:

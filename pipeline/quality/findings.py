@@ -12,7 +12,8 @@ The Dagster asset checks read their results from here, so a check and the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -117,18 +118,61 @@ def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialS
         yield findings
 
 
-def _rule_findings(frames: dict, parsed_studies) -> list[Finding]:
-    studies = frames["studies"]
-    return [
-        *rules.check_date_order(studies),
-        *rules.check_enrollment(studies),
-        *rules.check_criteria_ages(studies, frames["eligibility_criteria"]),
-        *rules.check_title_ecog(studies, frames["eligibility_criteria"]),
-        *rules.check_randomization_wording(studies, frames["outcomes"]),
-        *rules.check_evidence_percentages(frames["evidence_findings"]),
-        *rules.check_dose_steps(frames["dosing"]),
-        *rules.check_duplicate_conflicts(parsed_studies, frames["study_sources"]),
-    ]
+@dataclass(frozen=True)
+class _Rule:
+    """A rule, the frames it reads, and what it judges one at a time (a trial, or an article)."""
+
+    check: Callable[..., Iterable[Finding]]
+    frames: tuple[str, ...]
+    unit: str
+    check_name: str
+    category: str
+
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule(rules.check_date_order, ("studies",), "nct_id", "check_date_order", "date_order"),
+    _Rule(rules.check_enrollment, ("studies",), "nct_id", "check_enrollment", "enrollment"),
+    _Rule(rules.check_criteria_ages, ("studies", "eligibility_criteria"), "nct_id", "check_consistency", "consistency"),
+    _Rule(rules.check_title_ecog, ("studies", "eligibility_criteria"), "nct_id", "check_consistency", "consistency"),
+    _Rule(rules.check_randomization_wording, ("studies", "outcomes"), "nct_id", "check_consistency", "consistency"),
+    _Rule(rules.check_evidence_percentages, ("evidence_findings",), "source_file", "check_evidence_percentages",
+          "consistency"),
+    _Rule(rules.check_dose_steps, ("dosing",), "nct_id", "check_dose_steps", "consistency"),
+    _Rule(rules.check_duplicate_conflicts, ("parsed_studies", "study_sources"), "nct_id", "check_duplicate_conflict",
+          "duplicate_conflict"),
+)
+
+
+def _judged(rule: _Rule, frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    """The rule's findings on a bucket; a trial whose values break the rule's arithmetic gets a finding of its own.
+
+    Rules are vectorized over the bucket, so one trial's impossible value
+    would fail them for every trial in it. When that happens the rule judges
+    each trial alone, and the trials it still cannot judge are reported
+    (ERROR, under the rule's own check) instead of failing the step.
+    """
+    inputs = [frames[name] for name in rule.frames]
+    try:
+        return list(rule.check(*inputs))
+    except Exception:  # noqa: BLE001 - judged again trial by trial below
+        keys = sorted({key for frame in inputs for key in frame[rule.unit].dropna().unique()})
+    findings: list[Finding] = []
+    for key in keys:
+        try:
+            findings.extend(rule.check(*(frame[frame[rule.unit] == key] for frame in inputs)))
+        except Exception as error:  # noqa: BLE001 - costs this trial's judgement only
+            findings.append(Finding(
+                check_name=rule.check_name, category=rule.category, severity="ERROR",
+                message=f"{rule.check.__name__} could not judge this {'trial' if rule.unit == 'nct_id' else 'article'}"
+                        f" ({type(error).__name__}: {error}); its values need a look",
+                **{rule.unit: key},
+            ))
+    return findings
+
+
+def _rule_findings(frames: dict[str, pd.DataFrame], parsed_studies: pd.DataFrame) -> list[Finding]:
+    frames = {**frames, "parsed_studies": parsed_studies}
+    return [finding for rule in _RULES for finding in _judged(rule, frames)]
 
 
 def rebuild_quality_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> dict[str, int]:
