@@ -141,3 +141,11 @@ def test_a_rule_that_breaks_on_one_trial_reports_that_trial_and_judges_the_other
                                  "(OverflowError: date value out of range); its values need a look"),
         ("NCT00000003", "WARNING", "judged"),
     ]
+
+
+def test_an_article_stating_an_impossible_cohort_keeps_its_other_figures():
+    text = read_seed("004").replace("(n = 30)", "(n = 99999999999999999999999)")
+    result = parsing.parse_document("004.txt", text.encode(), hashlib.sha256(text.encode()).hexdigest())
+    assert result.status == "PARSED"
+    cohorts = {(row["cohort"], row["n"]) for row in result.rows["evidence_findings"]}
+    assert cohorts == {("no prophylactic tocilizumab", None), ("all patients", 40), ("prophylactic tocilizumab", 10)}

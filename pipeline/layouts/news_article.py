@@ -49,6 +49,7 @@ from typing import Any
 
 from pipeline.dates import parse_partial_date
 from pipeline.conditions import condition_families
+from pipeline.numbers import read_count
 from pipeline.document import ParsedDocument
 from pipeline.drugs import find_drugs
 
@@ -362,7 +363,8 @@ def _study_design(sentences: list[str]) -> str | None:
 
 
 def _read_sample_size(doc: ParsedDocument, sentences: list[str]) -> int | None:
-    sizes = [int(found.group(1).replace(",", "")) for s in sentences for found in _SAMPLE_SIZE.finditer(s)]
+    stated = (read_count(found.group(1)) for s in sentences for found in _SAMPLE_SIZE.finditer(s))
+    sizes = [size for size in stated if size is not None]
     if len(set(sizes)) > 1:
         doc.report(
             "consistency", "WARNING", f"the article gives different sample sizes; kept the first, {sizes[0]}",
@@ -415,7 +417,8 @@ def _plain_label(phrase: str) -> str:
 
 
 def _to_int(number: str | None) -> int | None:
-    return None if number is None else int(number.replace(",", ""))
+    """A cohort size as written; one beyond BIGINT is no cohort and reads as unstated."""
+    return None if number is None else read_count(number)
 
 
 def _cohort_sizes(doc: ParsedDocument, mentions: list[list[_GroupMention]]) -> dict[str, int]:
@@ -539,9 +542,10 @@ def _count_figures(sentence: str) -> list[_Figure]:
             found = pattern.match(text)
             if found:
                 measure = _measure_label(found.group("measure"))
-                count = found.group("count").lower()
-                if measure:
-                    figures.append(_Figure(at, measure, count=int(_NUMBER_WORDS.get(count, count))))
+                word = found.group("count").lower()
+                count = _NUMBER_WORDS[word] if word in _NUMBER_WORDS else read_count(word)
+                if measure and count is not None:
+                    figures.append(_Figure(at, measure, count=count))
                 break
     return figures
 
