@@ -1,13 +1,18 @@
 """Which asset checks trialflow runs, and which of them stop publishing.
 
-Blocking: the schema check of every table built together with the findings
-(studies and its child tables, evidence links, provenance). Their ERROR
-findings are a malformed NCT id, a required key left empty, or two rows
-claiming the same key: data that would join to the wrong trial or count a
-trial twice, so the previous Parquet is kept rather than replaced.
-Everything else (vocabularies, dates, enrollment, swaps, consistency,
-conflicts between documents) is reported and never blocks: the data is
-usable, and an analyst reads the finding.
+Blocking guards only what a defect of trialflow's own would break, never a
+property of a source document: one document must not keep every other
+trial from being published. The blocking checks are the schema checks of
+the tables built together with the findings (studies and its child tables,
+evidence links, provenance), and their only ERROR findings are such
+defects: a published NCT id that is malformed (layouts refuse those), an
+empty nct_id, source_file or position, two rows for one key (a child
+row's key is its trial, document and position, which trialflow numbers),
+a row whose trial has no studies row, a value of the wrong type. Each
+names the documents involved. Everything about a document's content
+(vocabularies, odd values, exact repeats, dates, enrollment, swaps,
+consistency, conflicts between documents) is a WARNING or INFO finding,
+or an ERROR of a check that does not block: reported, never blocking.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import dagster as dg
 
 from checks.factory import QualityCheck, build_asset_checks
-from pipeline.quality.findings import VALIDATED_TABLES
+from pipeline.quality.findings import TRIAL_ROW_TABLES, VALIDATED_TABLES
 
 # Built upstream of the findings: their checks cannot block the op that writes them.
 _UPSTREAM_OF_FINDINGS = {"documents", "evidence", "evidence_findings"}
@@ -40,6 +45,9 @@ RULE_CHECKS: tuple[QualityCheck, ...] = (
                  ("check_drug_names", "extract_dosing")),
     QualityCheck("dosing", "dose_steps", "Doses above zero, ranges from low to high, and each drug's "
                  "steps numbered 1, 2, 3 without gaps.", ("check_dose_steps",)),
+    QualityCheck("documents", "repeated_rows", "Rows a document states more than once, equal in every column: "
+                 "each kept once, with an INFO finding; rows that differ in any column are all kept.",
+                 ("check_repeated_rows",)),
     QualityCheck("documents", "readable", "Every document decoded, recognised and read: quarantined files, "
                  "sections or values a parser could not read.",
                  ("check_document_readable", "check_study_fields", "parse_mirror_page", "parse_ctgov_text",
@@ -53,7 +61,8 @@ def schema_checks() -> tuple[QualityCheck, ...]:
         QualityCheck(
             table,
             "schema",
-            f"{table} matches its pandera model: types, vocabularies, NCT id format, bounds, unique keys.",
+            f"{table} matches its pandera model: types, vocabularies, NCT id format, bounds, unique keys"
+            + (", and every row's trial has a studies row." if table in TRIAL_ROW_TABLES else "."),
             (f"schema_{table}",),
             blocking=table not in _UPSTREAM_OF_FINDINGS,
         )

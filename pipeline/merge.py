@@ -9,7 +9,8 @@ documents in order of their last update (newest first):
   its type, the two ends of an age range) come from the same document.
 * child tables (sites, criteria, ...): all rows of the newest document that
   has any rows for that table, so lists from two documents are never mixed
-  into duplicates.
+  into duplicates. Each row keeps its (nct_id, source_file, position): the
+  table's key, unique because one document numbers its own rows.
 
 Disagreements between the documents are reported by the quality checks.
 """

@@ -23,6 +23,7 @@ from pipeline.dosing import extract_dosing
 from pipeline.decoding import UnreadableDocument, decode_document
 from pipeline.document import Finding, ParsedDocument
 from pipeline.formats import detect_layout, unknown_layout_reason
+from pipeline.repeated_rows import number_rows
 from pipeline.study_fields import build_study_row
 from pipeline.swaps import repair_child_rows
 from pipeline.thresholds import extract_thresholds
@@ -45,7 +46,7 @@ _PARSING_SOURCES = (
     "formats.py",
     "parsing.py",
     "patterns.py",
-    "repeated_keys.py",
+    "repeated_rows.py",
     "study_fields.py",
     "swaps.py",
     "tables.py",
@@ -140,6 +141,7 @@ def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult
     result.rows["parsed_studies"] = [{**study, "source_file": source_file}]
     result.findings.extend(study_findings)
     _extract_from_free_text(parsed, result)
+    result.findings.extend(number_rows(parsed))
     for table, rows in parsed.rows.items():
         rows, swap_findings = repair_child_rows(table, rows)
         result.findings.extend(swap_findings)

@@ -90,6 +90,22 @@ def _source_file() -> Column:
     )
 
 
+def _position() -> Column:
+    return Column(
+        "position",
+        INTEGER,
+        "order of the row among its document's rows of this table, from 1",
+        nullable=False,
+        min_value=1,
+    )
+
+
+# A child row is what one document states, in its order: real records break
+# every natural key (several sites share a name in one city, a contact is
+# listed twice), so a row is identified by where it stands.
+_CHILD_KEY = ("nct_id", "source_file", "position")
+
+
 def _dated(name: str, description: str) -> tuple[Column, ...]:
     """A DATE plus the precision and raw text it was read from.
 
@@ -172,8 +188,8 @@ STUDIES = Table(
 CONDITIONS = Table(
     "conditions",
     "Conditions or diseases a trial studies.",
-    (_nct_id(), Column("condition", STRING, nullable=False), _source_file()),
-    key=("nct_id", "condition"),
+    (_nct_id(), _position(), Column("condition", STRING, nullable=False), _source_file()),
+    key=_CHILD_KEY,
 )
 
 INTERVENTIONS = Table(
@@ -181,12 +197,13 @@ INTERVENTIONS = Table(
     "Drugs, devices, procedures and other interventions a trial gives.",
     (
         _nct_id(),
+        _position(),
         Column("intervention_type", STRING, vocabulary=vocab.INTERVENTION_TYPE),
         Column("name", STRING, nullable=False),
         Column("description", STRING),
         _source_file(),
     ),
-    key=("nct_id", "intervention_type", "name"),
+    key=_CHILD_KEY,
 )
 
 ARM_GROUPS = Table(
@@ -194,13 +211,14 @@ ARM_GROUPS = Table(
     "Arms or cohorts of a trial.",
     (
         _nct_id(),
+        _position(),
         Column("label", STRING, nullable=False),
         Column("group_type", STRING, vocabulary=vocab.ARM_GROUP_TYPE),
         Column("description", STRING),
         Column("intervention_names", STRING_LIST, "interventions the arm receives"),
         _source_file(),
     ),
-    key=("nct_id", "label"),
+    key=_CHILD_KEY,
 )
 
 DOSING = Table(
@@ -208,6 +226,7 @@ DOSING = Table(
     "One row per dose step of a regimen read from arm and intervention descriptions.",
     (
         _nct_id(),
+        _position(),
         Column("drug", STRING, "normalized drug name (see pipeline/data/drugs.csv)", nullable=False),
         Column("step", INTEGER, "order of the step within the drug's regimen", min_value=1),
         Column("dose_value", DOUBLE, min_value=0),
@@ -222,7 +241,7 @@ DOSING = Table(
         Column("text", STRING, "the sentence the step was read from"),
         _source_file(),
     ),
-    key=("nct_id", "drug", "step"),
+    key=_CHILD_KEY,
 )
 
 ELIGIBILITY_CRITERIA = Table(
@@ -230,12 +249,13 @@ ELIGIBILITY_CRITERIA = Table(
     "One row per top-level inclusion or exclusion item; nested items stay in their parent's text.",
     (
         _nct_id(),
+        _position(),
         Column("criterion_type", STRING, vocabulary=vocab.CRITERION_TYPE, nullable=False),
         Column("ordinal", INTEGER, "position within its type, from 1", min_value=1, nullable=False),
         Column("text", STRING, nullable=False),
         _source_file(),
     ),
-    key=("nct_id", "criterion_type", "ordinal"),
+    key=_CHILD_KEY,
 )
 
 ELIGIBILITY_THRESHOLDS = Table(
@@ -243,6 +263,7 @@ ELIGIBILITY_THRESHOLDS = Table(
     "One row per numeric threshold found in an eligibility criterion.",
     (
         _nct_id(),
+        _position(),
         Column("criterion_type", STRING, vocabulary=vocab.CRITERION_TYPE),
         Column("criterion_ordinal", INTEGER, min_value=1),
         Column("analyte", STRING, "upper snake case: ANC, PLATELETS, ECOG, AGE, ...", nullable=False,
@@ -254,7 +275,7 @@ ELIGIBILITY_THRESHOLDS = Table(
         Column("text", STRING),
         _source_file(),
     ),
-    key=("nct_id", "criterion_type", "criterion_ordinal", "analyte", "comparator"),
+    key=_CHILD_KEY,
 )
 
 SPONSORS = Table(
@@ -262,12 +283,13 @@ SPONSORS = Table(
     "Lead sponsor and collaborators.",
     (
         _nct_id(),
+        _position(),
         Column("name", STRING, nullable=False),
         Column("role", STRING, vocabulary=vocab.SPONSOR_ROLE, nullable=False),
         Column("agency_class", STRING, vocabulary=vocab.AGENCY_CLASS),
         _source_file(),
     ),
-    key=("nct_id", "name", "role"),
+    key=_CHILD_KEY,
 )
 
 OFFICIALS = Table(
@@ -275,12 +297,13 @@ OFFICIALS = Table(
     "Investigators and study chairs overseeing a trial.",
     (
         _nct_id(),
+        _position(),
         Column("name", STRING, nullable=False),
         Column("role", STRING, vocabulary=vocab.OFFICIAL_ROLE),
         Column("affiliation", STRING),
         _source_file(),
     ),
-    key=("nct_id", "name", "role"),
+    key=_CHILD_KEY,
 )
 
 SITES = Table(
@@ -288,14 +311,16 @@ SITES = Table(
     "Facilities where a trial runs.",
     (
         _nct_id(),
+        _position(),
         Column("facility", STRING),
         Column("city", STRING),
         Column("state", STRING),
+        Column("zip", STRING, "postal code, which tells apart sites sharing a name in one city"),
         Column("country", STRING),
         Column("status", STRING, vocabulary=vocab.SITE_STATUS),
         _source_file(),
     ),
-    key=("nct_id", "facility", "city", "country"),
+    key=_CHILD_KEY,
 )
 
 CONTACTS = Table(
@@ -303,6 +328,7 @@ CONTACTS = Table(
     "People to contact about a trial: central contacts (no facility) and site contacts.",
     (
         _nct_id(),
+        _position(),
         Column("name", STRING),
         Column("role", STRING),
         Column("phone", STRING, pattern=PHONE_PATTERN),
@@ -310,7 +336,7 @@ CONTACTS = Table(
         Column("facility", STRING, "site the contact belongs to; null for central contacts"),
         _source_file(),
     ),
-    key=("nct_id", "name", "role", "facility"),
+    key=_CHILD_KEY,
 )
 
 OUTCOMES = Table(
@@ -318,6 +344,7 @@ OUTCOMES = Table(
     "Primary, secondary and other outcome measures.",
     (
         _nct_id(),
+        _position(),
         Column("outcome_type", STRING, vocabulary=vocab.OUTCOME_TYPE, nullable=False),
         Column("ordinal", INTEGER, "position within its type, from 1", min_value=1),
         Column("measure", STRING, nullable=False),
@@ -325,7 +352,7 @@ OUTCOMES = Table(
         Column("time_frame", STRING),
         _source_file(),
     ),
-    key=("nct_id", "outcome_type", "ordinal"),
+    key=_CHILD_KEY,
 )
 
 IDENTIFIERS = Table(
@@ -333,11 +360,12 @@ IDENTIFIERS = Table(
     "Other identifiers of a trial: sponsor protocol numbers, secondary registry ids.",
     (
         _nct_id(),
+        _position(),
         Column("identifier", STRING, nullable=False),
         Column("identifier_type", STRING),
         _source_file(),
     ),
-    key=("nct_id", "identifier"),
+    key=_CHILD_KEY,
 )
 
 EVIDENCE = Table(

@@ -58,9 +58,9 @@ def _spy_on_unread(monkeypatch) -> list[str]:
     unread: list[str] = []
     original = incremental._with_unread_parsed
 
-    def spy(conn, chunks, run_id):
+    def spy(conn, chunks, run_id, time_budget):
         unread.extend(job[0] for chunk in chunks for job in chunk.unread)
-        return original(conn, chunks, run_id)
+        return original(conn, chunks, run_id, time_budget)
 
     monkeypatch.setattr(incremental, "_with_unread_parsed", spy)
     return unread

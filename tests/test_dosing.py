@@ -138,7 +138,7 @@ def test_seed_rows_fit_the_dosing_table():
     for number in _LAYOUTS:
         rows, _ = _seed(number)
         for row in rows:
-            assert set(row) | {"nct_id", "source_file"} == set(DOSING.column_names)
+            assert set(row) | {"nct_id", "source_file", "position"} == set(DOSING.column_names)
             assert row["dose_unit"] in vocab.DOSE_UNIT
             assert row["route"] is None or row["route"] in vocab.ROUTE
             assert row["max_dose_unit"] is None or row["max_dose_unit"] in vocab.DOSE_UNIT

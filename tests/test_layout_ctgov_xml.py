@@ -330,16 +330,16 @@ def test_lung_study_fields(lung):
     assert row["detailed_description"] is None
 
 
-def test_lung_sites_repeating_a_key_are_counted(lung):
-    assert len(lung.rows["sites"]) == 102  # 106 <location> elements
+def test_lung_every_location_is_a_site_told_apart_by_its_zip(lung):
+    assert len(lung.rows["sites"]) == 106  # 106 <location> elements
     assert lung.rows["sites"][0] == {
-        "facility": "Mayo Clinic Arizona", "city": "Scottsdale", "state": "Arizona",
+        "facility": "Mayo Clinic Arizona", "city": "Scottsdale", "state": "Arizona", "zip": "85259",
         "country": "United States", "status": None,
     }
-    [finding] = lung.findings
-    assert (finding.category, finding.severity, finding.field) == ("parse", "WARNING", "sites")
-    assert finding.message.startswith("4 sites row(s) repeat the (facility, city, country)")
-    assert "('Local Institution', 'Buenos Aires', 'Argentina')" in finding.observed
+    buenos_aires = [site["zip"] for site in lung.rows["sites"]
+                    if (site["facility"], site["city"]) == ("Local Institution", "Buenos Aires")]
+    assert buenos_aires == ["1417", "C1280AEB"]
+    assert lung.findings == []
 
 
 def test_lung_criteria(lung):
@@ -397,7 +397,7 @@ def test_sites_with_status_and_site_contacts(nodules):
     assert nodules.findings == []
     assert len(nodules.rows["sites"]) == 10
     assert nodules.rows["sites"][1] == {
-        "facility": "Leeds Teaching Hospitals NHS Trust", "city": "Leeds", "state": None,
+        "facility": "Leeds Teaching Hospitals NHS Trust", "city": "Leeds", "state": None, "zip": None,
         "country": "United Kingdom", "status": "RECRUITING",
     }
     leeds = [row for row in nodules.rows["contacts"] if row["facility"] == "Leeds Teaching Hospitals NHS Trust"]

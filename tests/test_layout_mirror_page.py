@@ -176,10 +176,10 @@ def test_000_sites(tarlatamab):
     assert Counter(site["country"] for site in sites) == {
         "France": 4, "Greece": 1, "Italy": 5, "Spain": 5, "Switzerland": 4,
     }
-    assert sites[0] == {"facility": "CHU Angers", "city": "Angers", "state": None, "country": "France",
+    assert sites[0] == {"facility": "CHU Angers", "city": "Angers", "state": None, "zip": None, "country": "France",
                         "status": None}
     assert sites[-1] == {"facility": "Kantonsspital St.Gallen", "city": "Sankt Gallen", "state": None,
-                         "country": "Switzerland", "status": None}
+                         "zip": None, "country": "Switzerland", "status": None}
     assert all(site["state"] is None and site["status"] is None for site in sites)
 
 
@@ -289,7 +289,7 @@ def test_003_responsible_party_is_not_an_official(benmelstobart):
 def test_003_site_and_its_contact(benmelstobart):
     assert benmelstobart.rows["sites"] == [
         {"facility": "Peking Union Medical College Hospital", "city": "Beijing", "state": "Beijing Municipality",
-         "country": "China", "status": None}
+         "zip": None, "country": "China", "status": None}
     ]
     assert benmelstobart.rows["contacts"] == [
         {"name": "Minjiang Chen", "role": "PRIMARY", "phone": "+8601069155154", "email": None,
@@ -438,3 +438,38 @@ def test_malformed_nct_id_is_reported():
 @pytest.mark.parametrize("text", ["", "NCT ID:\n\nBasic Information", "Locations\n\nSite Status\n\nRole: x"])
 def test_odd_input_does_not_raise(text):
     mirror_page.parse(text)
+
+
+def test_a_postal_code_between_state_and_country_tells_sites_apart():
+    doc = mirror_page.parse(_PAGE_HEAD + """
+Locations
+
+Explore where the study is taking place.
+
+GSK Investigational Site
+
+Amsterdam, , 1105 AZ, Netherlands
+
+Site Status RECRUITING
+
+GSK Investigational Site
+
+Amsterdam, , 1081 HV, Netherlands
+
+Site Status RECRUITING
+
+Seoul National University Hospital
+
+Seoul, Songpa-gu, Korea, Republic of
+
+Site Status
+""")
+    places = [(site["facility"], site["city"], site["state"], site["zip"], site["country"]) for site in doc.rows["sites"]]
+    assert places == [
+        ("GSK Investigational Site", "Amsterdam", None, "1105 AZ", "Netherlands"),
+        ("GSK Investigational Site", "Amsterdam", None, "1081 HV", "Netherlands"),
+        # "Korea" is no postal code: the place has one part too many, as before.
+        ("Seoul National University Hospital", "Seoul", "Songpa-gu", None, "Republic of"),
+    ]
+    (finding,) = doc.findings
+    assert finding.observed == "Seoul, Songpa-gu, Korea, Republic of"

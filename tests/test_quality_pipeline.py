@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from tests.pipeline_helpers import materialize_all, published, settings_in
+from tests.pipeline_helpers import materialize_all, published, query, settings_in
 
 SEED_000 = "000_d2c7a984589bc891.txt"
 SEED_001 = "001_0e0bfe03180ab1a6.txt"
@@ -76,7 +76,8 @@ def test_the_checks_report_with_their_severities(seeded):
     assert checks[("documents", "readable")].passed
     assert checks[("dosing", "drug_names")].passed
     assert checks[("dosing", "dose_steps")].passed
-    assert len(checks) == 27
+    assert checks[("documents", "repeated_rows")].passed
+    assert len(checks) == 28
 
 
 def test_quality_summary_counts_findings_by_document(seeded):
@@ -144,12 +145,39 @@ def test_001_with_ages_and_sex_the_right_way_round_has_no_swap(tmp_path):
     assert (study["sex"], study["min_age_years"]) == ("ALL", 19.0)
 
 
-def test_a_blocking_failure_leaves_the_published_parquet_untouched(tmp_path):
+def test_a_condition_listed_twice_is_kept_once_and_does_not_block(tmp_path):
+    """A repeat is a property of the document, never a reason to stop publishing every trial."""
+    settings = settings_in(tmp_path)
+    condition = "Extensive Stage Lung Small Cell Cancer\n"
+    _rewrite(settings, SEED_000, condition, condition + "\n" + condition)
+    result = materialize_all(settings)
+    assert result.success
+    conditions = [r["condition"] for r in published(settings, "conditions") if r["nct_id"] == "NCT07203053"]
+    assert conditions == ["Extensive Stage Lung Small Cell Cancer"]
+    (finding,) = _findings(settings, check_name="check_repeated_rows")
+    assert (finding["source_file"], finding["severity"], finding["field"]) == (SEED_000, "INFO", "conditions")
+    assert _checks(result)[("conditions", "schema")].passed
+
+
+def _with_merge_defect(monkeypatch, table_name: str) -> None:
+    """A defect of trialflow's own: the merge emits each of one table's rows twice."""
+    from pipeline import merge
+
+    real = merge.child_table_sql
+
+    def doubled(table, scope="TRUE"):
+        sql = real(table, scope)
+        return f"SELECT * FROM ({sql}) UNION ALL SELECT * FROM ({sql})" if table.name == table_name else sql
+
+    monkeypatch.setattr(merge, "child_table_sql", doubled)
+
+
+def test_a_blocking_failure_leaves_the_published_parquet_untouched(tmp_path, monkeypatch):
     settings = settings_in(tmp_path)
     assert materialize_all(settings).success
     before = {p.name: p.read_bytes() for p in settings.publish_dir.iterdir()}
-    condition = "Extensive Stage Lung Small Cell Cancer\n"
-    _rewrite(settings, SEED_000, condition, condition + "\n" + condition)
+    _rewrite(settings, SEED_000, "48 participants", "49 participants")  # its trial is merged again
+    _with_merge_defect(monkeypatch, "conditions")
     result = materialize_all(settings)
     assert not result.success
     check = _checks(result)[("conditions", "schema")]
@@ -157,6 +185,35 @@ def test_a_blocking_failure_leaves_the_published_parquet_untouched(tmp_path):
     assert {p.name: p.read_bytes() for p in settings.publish_dir.iterdir()} == before
     published_steps = [e for e in result.all_events if e.step_key == "published_parquet"]
     assert not [e for e in published_steps if e.event_type_value == "STEP_SUCCESS"]
+    duplicates = query(settings, "SELECT source_file, message FROM quality_findings "
+                                 "WHERE check_name = 'schema_conditions' AND severity = 'ERROR'")
+    assert duplicates == [(SEED_000, "conditions holds more than one row for the key (nct_id, source_file, "
+                                     f"position): NCT07203053, {SEED_000}, 1")]
+
+
+def test_a_child_row_whose_trial_has_no_studies_row_blocks(tmp_path, monkeypatch):
+    """Another defect of trialflow's own: studies loses a trial whose sites, criteria, ... are merged."""
+    from pipeline import merge
+
+    real = merge.studies_sql
+    monkeypatch.setattr(merge, "studies_sql", lambda scope="TRUE": f"SELECT * FROM ({real(scope)}) "
+                                                                      "WHERE nct_id <> 'NCT06931145'")
+    settings = settings_in(tmp_path)
+    result = materialize_all(settings)
+    assert not result.success
+    assert not settings.publish_dir.exists()
+    check = _checks(result)[("sites", "schema")]
+    assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    orphans = query(settings, "SELECT check_name, severity, source_file, message FROM quality_findings "
+                              "WHERE field = 'nct_id' AND nct_id = 'NCT06931145' ORDER BY check_name")
+    assert [row[0] for row in orphans] == [
+        "schema_arm_groups", "schema_conditions", "schema_contacts", "schema_dosing", "schema_eligibility_criteria",
+        "schema_eligibility_thresholds", "schema_identifiers", "schema_interventions", "schema_sites",
+        "schema_sponsors", "schema_study_sources",
+    ]
+    assert {row[1:3] for row in orphans} == {("ERROR", SEED_003)}
+    assert f"sites holds 1 row(s) of NCT06931145 from {SEED_003} but studies has no row for NCT06931145" in (
+        row[3] for row in orphans)
 
 
 def test_a_blocking_failure_names_the_document_in_one_log_line():
@@ -170,13 +227,14 @@ def test_a_blocking_failure_names_the_document_in_one_log_line():
         "severity": ["ERROR", "WARNING", "ERROR"],
         "source_file": [SEED_000, SEED_000, SEED_001],
         "nct_id": ["NCT07203053", "NCT07203053", "NCT06893783"],
-        "field": ["nct_id,condition", "condition", "email"],
-        "message": ["conditions holds more than one row for the key (nct_id, condition): NCT07203053, SCLC",
+        "field": ["nct_id,source_file,position", "condition", "email"],
+        "message": [f"conditions holds more than one row for the key (nct_id, source_file, position): "
+                    f"NCT07203053, {SEED_000}, 1",
                     "a warning", "email 'x@' is not a well-formed email"],
     })
     assert error_lines(check, findings) == [
         f"conditions.schema: {SEED_000} (NCT07203053): conditions holds more than one row for the key "
-        "(nct_id, condition): NCT07203053, SCLC",
+        f"(nct_id, source_file, position): NCT07203053, {SEED_000}, 1",
         f"conditions.schema: {SEED_001} (NCT06893783): a contact's phone or email is malformed (see quality_findings)",
     ]
 
@@ -246,4 +304,4 @@ def test_findings_judged_in_many_small_buckets_are_the_findings_of_one(tmp_path,
     monkeypatch.setattr(quality, "_BUCKET_ROWS", 3)
     assert judged() == whole
     categories = {(row["category"], row["severity"]) for row in whole}
-    assert {("identifier", "ERROR"), ("duplicate_conflict", "WARNING"), ("field_swap", "WARNING")} <= categories
+    assert {("parse", "INFO"), ("duplicate_conflict", "WARNING"), ("field_swap", "WARNING")} <= categories

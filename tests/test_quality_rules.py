@@ -11,11 +11,11 @@ from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
 from pipeline.swaps import repair_child_rows
 from pipeline.study_fields import build_study_row
-from pipeline.warehouse import rows_to_arrow
+from pipeline.warehouse import rows_to_arrow, schema_of
 
 
 def frame(table: str, rows: list[dict]):
-    defaults = {"source_file": "doc.txt"}
+    defaults = {"source_file": "doc.txt", **({"position": 1} if "position" in schema_of(table).names else {})}
     return to_frame(rows_to_arrow(table, [{**defaults, **row} for row in rows]))
 
 
@@ -43,10 +43,19 @@ def test_values_outside_the_vocabulary_or_bounds_are_domain_warnings():
 
 
 def test_two_rows_for_one_key_are_an_identifier_error():
-    rows = [{"nct_id": "NCT00000001", "condition": "SCLC"}] * 2
+    """A child row's key is its trial, document and position: one condition stated twice is two rows."""
+    rows = [{"nct_id": "NCT00000001", "condition": "SCLC", "position": 1}] * 2
     (finding,) = validate_frame("conditions", frame("conditions", rows))
-    assert (finding.category, finding.severity, finding.field) == ("identifier", "ERROR", "nct_id,condition")
-    assert validate_frame("conditions", frame("conditions", rows[:1])) == []
+    assert (finding.category, finding.severity, finding.field) == ("identifier", "ERROR", "nct_id,source_file,position")
+    assert finding.message == ("conditions holds more than one row for the key (nct_id, source_file, position): "
+                               "NCT00000001, doc.txt, 1")
+    stated_twice = [rows[0], {**rows[0], "position": 2}]
+    assert validate_frame("conditions", frame("conditions", stated_twice)) == []
+
+
+def test_a_row_without_its_place_in_the_document_is_an_identifier_error():
+    (finding,) = validate_frame("sites", frame("sites", [{"nct_id": "NCT00000001", "position": None}]))
+    assert (finding.category, finding.severity, finding.field) == ("identifier", "ERROR", "position")
 
 
 def test_malformed_emails_and_phones_are_flagged():

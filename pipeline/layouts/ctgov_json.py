@@ -28,7 +28,6 @@ from typing import Any, NamedTuple
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.repeated_keys import drop_repeated_keys
 from pipeline.tables import NCT_ID_PATTERN
 
 FORMAT = "ctgov_json"
@@ -57,13 +56,10 @@ _DESIGN_INFO_FIELDS = (
     ("intervention_model", "interventionModel"),
     ("primary_purpose", "primaryPurpose"),
 )
-_SITE_KEYS = ("facility", "city", "state", "country", "status")
+_SITE_KEYS = ("facility", "city", "state", "zip", "country", "status")
 _CONTACT_KEYS = ("name", "role", "phone", "phoneExt", "email")
 _ELIGIBILITY_FIELDS = (("min_age", "minimumAge"), ("max_age", "maximumAge"), ("sex", "sex"))
 _OUTCOME_LISTS = (("PRIMARY", "primaryOutcomes"), ("SECONDARY", "secondaryOutcomes"), ("OTHER", "otherOutcomes"))
-# A registry number listed both as the sponsor's protocol id and as a secondary
-# id is one identifier; repeating it is routine, so it is noted, not warned of.
-_ROUTINE_REPEATS = ("identifiers",)
 
 Json = Any
 
@@ -94,7 +90,6 @@ def parse(text: str) -> ParsedDocument:
     _read_outcomes(doc, _object(doc, protocol, "outcomesModule"))
     _read_eligibility(doc, _object(doc, protocol, "eligibilityModule"))
     _read_contacts_and_locations(doc, _object(doc, protocol, "contactsLocationsModule"))
-    _report_repeated_keys(doc)
     return doc
 
 
@@ -458,11 +453,12 @@ def _read_contacts_and_locations(doc: ParsedDocument, module: _Object) -> None:
             "affiliation": _text(doc, official, "affiliation"),
         })
     for location in _records(doc, module, "locations"):
-        facility, city, state, country, status = _texts_of(doc, location, _SITE_KEYS)
+        facility, city, state, zip_code, country, status = _texts_of(doc, location, _SITE_KEYS)
         doc.add_row("sites", {
             "facility": facility,
             "city": city,
             "state": state,
+            "zip": zip_code,
             "country": country,
             "status": doc.vocabulary_value(status, vocab.SITE_STATUS, "site_status"),
         })
@@ -486,22 +482,3 @@ def _phone(phone: str | None, extension: str | None) -> str | None:
     if phone and extension:
         return f"{phone} ext. {extension}"
     return phone
-
-
-# --- one row per key ---------------------------------------------------------------
-
-
-def _report_repeated_keys(doc: ParsedDocument) -> None:
-    """Each row left out for repeating its table's key is a finding holding its values.
-
-    A repeated identifier is routine (the registry lists it again as a
-    secondary id), as is a repeat identical to the kept row: INFO. A repeat
-    that differs lost something: WARNING.
-    """
-    for repeat in drop_repeated_keys(doc):
-        routine = not repeat.differs or repeat.table in _ROUTINE_REPEATS
-        described = ", ".join(f"{column} {value!r}" for column, value in zip(repeat.key, repeat.values))
-        doc.report("parse", "INFO" if routine else "WARNING",
-                   f"{described} appears more than once in {repeat.table}; the first was kept"
-                   + (" and this one, which differs, was not loaded" if repeat.differs else ""),
-                   field=repeat.table, observed=_shown(repeat.row))

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.repeated_keys import RepeatedRow, drop_repeated_keys
 from pipeline.tables import NCT_ID_PATTERN
 
 FORMAT = "ctgov_xml"
@@ -188,7 +187,6 @@ def parse(text: str) -> ParsedDocument:
     _read_central_contacts(doc, root)
     _read_sites(doc, root)
     _read_outcomes(doc, root)
-    _report_repeated_keys(doc)
     return doc
 
 
@@ -332,7 +330,7 @@ def _description(doc: ParsedDocument, root: ElementTree.Element, path: str) -> s
 
 
 def _read_id_info(doc: ParsedDocument, root: ElementTree.Element) -> None:
-    """The NCT id, then the sponsor's and other registries' ids; an id listed twice is kept once."""
+    """The NCT id, then the sponsor's and other registries' ids, as listed."""
     id_info = root.find("id_info")
     nct_id = _raw(id_info, "nct_id")
     if nct_id is None:
@@ -342,13 +340,11 @@ def _read_id_info(doc: ParsedDocument, root: ElementTree.Element) -> None:
     else:
         doc.report("identifier", "ERROR", f"NCT id {nct_id!r} is not NCT followed by 8 digits",
                    field="nct_id", observed=nct_id)
-    seen: set[str] = set()
     for element in id_info if id_info is not None else ():
         identifier_type = _IDENTIFIER_TYPES.get(element.tag)
         identifier = _text(doc, element, ".")
-        if identifier_type is None or identifier is None or identifier in seen:
+        if identifier_type is None or identifier is None:
             continue
-        seen.add(identifier)
         doc.add_row("identifiers", {"identifier": identifier, "identifier_type": identifier_type})
 
 
@@ -593,6 +589,7 @@ def _read_sites(doc: ParsedDocument, root: ElementTree.Element) -> None:
             "facility": facility,
             "city": _text(doc, location, "facility/address/city"),
             "state": _text(doc, location, "facility/address/state"),
+            "zip": _text(doc, location, "facility/address/zip"),
             "country": _text(doc, location, "facility/address/country"),
             "status": doc.vocabulary_value(_text(doc, location, "status"), vocab.SITE_STATUS, "site_status"),
         })
@@ -624,29 +621,3 @@ def _read_outcomes(doc: ParsedDocument, root: ElementTree.Element) -> None:
                 "description": _text(doc, element, "description"),
                 "time_frame": _text(doc, element, "time_frame"),
             })
-
-
-# --- table keys --------------------------------------------------------------------------
-
-
-def _report_repeated_keys(doc: ParsedDocument) -> None:
-    """One finding per table saying how many rows repeated a key and were not loaded.
-
-    The registry lists some sites twice under the same facility name and
-    city ("Local Institution", "GSK Investigational Site"). WARNING when a
-    repeat said something the kept row does not.
-    """
-    by_table: dict[str, list[RepeatedRow]] = {}
-    for repeat in drop_repeated_keys(doc):
-        by_table.setdefault(repeat.table, []).append(repeat)
-    for table, repeats in by_table.items():
-        differing = sum(repeat.differs for repeat in repeats)
-        differ = f"; {differing} of them differed in other columns, which were not kept" if differing else ""
-        doc.report(
-            "parse",
-            "WARNING" if differing else "INFO",
-            f"{len(repeats)} {table} row(s) repeat the ({', '.join(repeats[0].key)}) of an earlier row and were not "
-            f"loaded{differ}",
-            field=table,
-            observed=" | ".join(str(values) for values in dict.fromkeys(r.values for r in repeats))[:500] or None,
-        )

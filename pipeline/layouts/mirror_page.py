@@ -37,6 +37,10 @@ _INTERVENTION_TYPE = re.compile(r"^Intervention Type\b\s*(.*)$")
 _SPONSOR_ROLE = re.compile(r"^Sponsor Role\b\s*(.*)$")
 _PERSON_ROLE = re.compile(r"^Role:\s*(.*)$")
 _SITE_STATUS = re.compile(r"^Site Status\b\s*(.*)$")
+# A postal code between state and country ("Amsterdam, , 1105 AZ, Netherlands"):
+# letters, digits, spaces and hyphens with at least one digit, which no
+# country name ("Korea, Republic of") has.
+_POSTAL_CODE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9 \-]{1,11}")
 _IDENTIFIER_ATTRIBUTE = re.compile(r"^Identifier (Type|Source):\s*(.*)$")
 # The site's section descriptions open with an invitation to the reader; an
 # unknown heading is recognised by being followed by such a sentence.
@@ -589,11 +593,12 @@ def _read_sites(doc: ParsedDocument, section: Section) -> list[str | None]:
             doc.report("parse", "WARNING", f"site in {lines[0]!r} has no facility name",
                        field="sites.facility", observed=lines[0])
         _report_unread(doc, section.heading, lines[1:-1])
-        city, state, country = _place(doc, lines[-1])
+        city, state, zip_code, country = _place(doc, lines[-1])
         doc.add_row("sites", {
             "facility": facility,
             "city": city,
             "state": state,
+            "zip": zip_code,
             "country": country,
             "status": doc.vocabulary_value(match.group(1), vocab.SITE_STATUS, "site_status"),
         })
@@ -602,17 +607,24 @@ def _read_sites(doc: ParsedDocument, section: Section) -> list[str | None]:
     return facilities
 
 
-def _place(doc: ParsedDocument, text: str) -> tuple[str | None, str | None, str | None]:
-    """City, state and country from "City, State, Country"; an empty part ("Angers, , France") is unstated."""
+def _place(doc: ParsedDocument, text: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """City, state, postal code and country from "City, State, Country" or "City, State, Zip, Country".
+
+    An empty part ("Angers, , France") is unstated. The postal code is what
+    tells apart sites sharing a name in one city, when the page prints it.
+    """
     parts = [part.strip() or None for part in text.split(",")]
     if len(parts) == 1:
         doc.report("parse", "WARNING", f"site place {text!r} is not 'City, State, Country'; not read",
                    field="sites", observed=text)
-        return None, None, None
+        return None, None, None, None
+    zip_code = None
+    if len(parts) == 4 and parts[2] is not None and _POSTAL_CODE.fullmatch(parts[2]):
+        zip_code = parts.pop(2)
     if len(parts) > 3:
         doc.report("parse", "WARNING", f"site place {text!r} has more parts than 'City, State, Country'; "
                    "the parts between state and country were not read", field="sites", observed=text)
-    return parts[0], parts[1] if len(parts) > 2 else None, parts[-1]
+    return parts[0], parts[1] if len(parts) > 2 else None, zip_code, parts[-1]
 
 
 def _read_identifiers(doc: ParsedDocument, section: Section) -> None:

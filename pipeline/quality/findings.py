@@ -2,7 +2,8 @@
 
 Sources of findings, each with its category:
 * what the parsers reported while reading (parse, domain, field_swap);
-* each table's pandera model, validated lazily (identifier, domain);
+* each table's pandera model, validated lazily (identifier, domain), and
+  every row of a trial's tables against its `studies` row (identifier);
 * the rules across fields and documents (date_order, enrollment,
   consistency, duplicate_conflict).
 The Dagster asset checks read their results from here, so a check and the
@@ -21,7 +22,7 @@ import pandas as pd
 from pipeline.document import Finding
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.tables import CONTRACT_TABLES, STUDY_SOURCES, TABLES_BY_NAME
+from pipeline.tables import CONTRACT_TABLES, EVIDENCE_TRIAL_LINKS, STUDY_SOURCES, TABLES_BY_NAME, TRIAL_CHILD_TABLES
 from pipeline.scope import TrialScope
 from pipeline.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
 
@@ -34,6 +35,18 @@ _RULE_TABLES = ("studies", "eligibility_criteria", "outcomes", "evidence_finding
 
 # Rows of the largest table validated at once: bounds memory whatever the corpus size.
 _BUCKET_ROWS = 200_000
+
+# Tables whose every row belongs to a published trial.
+TRIAL_ROW_TABLES: tuple[str, ...] = tuple(t.name for t in (*TRIAL_CHILD_TABLES, STUDY_SOURCES, EVIDENCE_TRIAL_LINKS))
+
+_WITHOUT_TRIAL_SQL = """
+SELECT t.nct_id, t.source_file, count(*) AS rows
+FROM "{table}" AS t
+WHERE {scope} AND t.nct_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM studies AS s WHERE s.nct_id = t.nct_id)
+GROUP BY ALL
+ORDER BY ALL
+"""
 
 _SUMMARY_SQL = """
 SELECT source_file, nct_id, category, severity, CAST(count(*) AS BIGINT) AS findings
@@ -88,6 +101,32 @@ class Buckets:
         return iter(range(self.count))
 
 
+def rows_without_trial(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> list[Finding]:
+    """Rows of a trial's tables whose trial has no `studies` row.
+
+    Every table is merged from the same documents as `studies`, so such a
+    row is a defect of trialflow's merge, never of a document: it would
+    publish facts about a trial nobody can look up. The finding belongs to
+    the table's schema check, which blocks publishing.
+    """
+    findings = []
+    for table in TRIAL_ROW_TABLES:
+        where = scope.rows_sql(True, True)
+        for nct_id, source_file, rows in conn.execute(_WITHOUT_TRIAL_SQL.format(table=table, scope=where)).fetchall():
+            findings.append(Finding(
+                check_name=f"schema_{table}",
+                category="identifier",
+                severity="ERROR",
+                message=f"{table} holds {rows} row(s) of {nct_id} from {source_file} but studies has no row "
+                        f"for {nct_id}",
+                field="nct_id",
+                observed=nct_id,
+                nct_id=nct_id,
+                source_file=source_file,
+            ))
+    return findings
+
+
 def _validated(buckets: Buckets, name: str, bucket: int) -> tuple[pd.DataFrame, list[Finding]]:
     frame = to_frame(buckets.read(name, bucket))
     return frame, validate_frame(name, frame)
@@ -107,6 +146,7 @@ def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialS
         buckets = Buckets(conn, scope, (name,))
         for bucket in buckets:
             yield _validated(buckets, name, bucket)[1]
+    yield rows_without_trial(conn, scope)
     buckets = Buckets(conn, scope, (*_RULE_TABLES, PARSED_FINDINGS.name, "parsed_studies"))
     for bucket in buckets:
         findings = [Finding(**row) for row in buckets.read(PARSED_FINDINGS.name, bucket).to_pylist()]

@@ -29,8 +29,8 @@ _PANDAS_TYPES: dict[pa_arrow.DataType, Any] = {
 _ARROW_TO_PANDAS = {pa_arrow.int64(): pd.Int64Dtype(), pa_arrow.bool_(): pd.BooleanDtype()}
 
 # Columns whose failures make a table unusable: a row that cannot be joined
-# to its trial, or two rows claiming the same key.
-_IDENTIFYING = {"nct_id", "source_file"}
+# to its trial or its document, or whose place in the document is unknown.
+_IDENTIFYING = {"nct_id", "source_file", "position"}
 
 
 def _series_type(column: Column) -> Any:
