@@ -4,6 +4,7 @@
 import dagster as dg
 
 from assets.metadata import document_list, quality_summary_metadata, table_metadata, table_spec
+from pipeline.file_names import loggable
 from pipeline.incremental import parse_changed_documents
 from pipeline.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
@@ -40,7 +41,7 @@ def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFold
             conn, context.run.run_id, trial_folders.source_path, trial_folders.document_time_budget
         )
         for source_file, reason in summary.quarantined.items():
-            context.log.warning(f"QUARANTINED {source_file}: {reason}")
+            context.log.warning(f"QUARANTINED {loggable(source_file)}: {loggable(reason)}")
         context.log.info(
             f"parsed {len(summary.parsed)}, quarantined {len(summary.quarantined)}, "
             f"removed {len(summary.removed)} document(s); formats {dict(summary.formats)}"

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from assets.metadata import document_list
+from pipeline.file_names import loggable
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.staging import stage_source_dir
 from pipeline.warehouse import ensure_tables, row_count
@@ -28,7 +29,7 @@ def raw_documents(
         )
         total = row_count(conn, "raw_documents")
     context.log.info(
-        f"staged {trial_folders.source_path}: {len(summary.added)} new, {len(summary.changed)} changed, "
+        f"staged {loggable(str(trial_folders.source_path))}: {len(summary.added)} new, {len(summary.changed)} changed, "
         f"{len(summary.removed)} removed, {summary.unchanged} unchanged"
     )
     return dg.MaterializeResult(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipeline.file_names import loggable
 from pipeline.resources import TrialFolders
 from pipeline.staging import fingerprint_source_dir
 
@@ -32,10 +33,15 @@ SENSOR_INTERVAL_SECONDS = 30
     description="Starts a refresh when a file in the source folder is added, changed or removed.",
 )
 def source_folder_sensor(context: dg.SensorEvaluationContext, trial_folders: TrialFolders):
-    folder = trial_folders.source_path
-    if not folder.is_dir():
+    folder = loggable(str(trial_folders.source_path))
+    if not trial_folders.source_path.is_dir():
         return dg.SkipReason(f"source folder {folder} does not exist")
-    digest, files = fingerprint_source_dir(folder)
+    try:
+        digest, files = fingerprint_source_dir(trial_folders.source_path)
+    except OSError as error:
+        # Only the source folder itself can fail the listing (anything under
+        # it is listed with its reason); the next tick tries again.
+        return dg.SkipReason(f"source folder {folder} could not be listed: {loggable(error.strerror or str(error))}")
     if context.cursor == digest:
         return dg.SkipReason(f"no file added, changed or removed in {folder} ({files} files)")
     context.update_cursor(digest)

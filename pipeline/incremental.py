@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import multiprocessing
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pipeline.file_names import source_path
 from pipeline.parsing import (
     DEFAULT_TIME_BUDGET_SECONDS,
     DocumentResult,
@@ -85,19 +87,23 @@ ORDER BY d.source_file
 def _read_unchanged(root: str, source_file: str, sha256: str, size: int) -> bytes | None:
     """The source file's bytes if it still holds what was staged, else None.
 
-    The file is opened without following a link, and its bytes are used only
+    The file is found from its stored name (escaped when not UTF-8) by the
+    exact bytes of its path, opened without following a link and without
+    blocking (it may have become a FIFO since staging), and read only while
+    it is still a regular file of the staged size. Its bytes are used only
     when their hash matches the staged copy, so nothing but the staged bytes
     can reach the parser whatever happened to the folder since staging.
     """
     try:
-        descriptor = os.open(os.path.join(root, source_file), os.O_RDONLY | os.O_NOFOLLOW)
+        descriptor = os.open(source_path(root, source_file), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size != size:
+                return None
+            content = handle.read(size + 1)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size != size:
-            return None
-        content = handle.read()
-    return content if hashlib.sha256(content).hexdigest() == sha256 else None
+    return content if len(content) == size and hashlib.sha256(content).hexdigest() == sha256 else None
 
 
 @dataclass
