@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
+import pyarrow as pa
 
 from pipeline.preview import markdown_preview
-from pipeline.publish import PERSONAL_COLUMNS
+from pipeline.publish import redact_table
+from pipeline.redaction import PERSONAL_COLUMNS, ContactRedaction
 from pipeline.tables import TABLES_BY_NAME
 from pipeline.warehouse import row_count, schema_of
 
@@ -24,11 +26,16 @@ def column_schema(table_name: str) -> dg.TableSchema:
 
 
 def table_metadata(conn: duckdb.DuckDBPyConnection, table_name: str) -> dict[str, dg.MetadataValue]:
-    """Row count, column schema and a preview of the first rows, read from the warehouse."""
+    """Row count, column schema and a preview of the first rows, read from the warehouse.
+
+    The UI's storage is not the warehouse: the preview never shows a phone or
+    an email, whether or not the published files are redacted.
+    """
     total = row_count(conn, table_name)
     head = conn.sql(f'SELECT * FROM "{table_name}" ORDER BY ALL LIMIT {_PREVIEW_ROWS}').to_arrow_table()
+    head = redact_table(table_name, head.cast(schema_of(table_name)), _preview_redaction(conn, head))
     shown = [c for c in head.schema.names if c not in PERSONAL_COLUMNS.get(table_name, ())]
-    preview = markdown_preview(head.cast(schema_of(table_name)), limit=_PREVIEW_ROWS, columns=shown)
+    preview = markdown_preview(head, limit=_PREVIEW_ROWS, columns=shown)
     if total > _PREVIEW_ROWS:
         preview += f"\n\n_{_PREVIEW_ROWS} of {total} rows_"
     return {
@@ -36,6 +43,14 @@ def table_metadata(conn: duckdb.DuckDBPyConnection, table_name: str) -> dict[str
         "dagster/column_schema": dg.MetadataValue.table_schema(column_schema(table_name)),
         "preview": dg.MetadataValue.md(preview),
     }
+
+
+def _preview_redaction(conn: duckdb.DuckDBPyConnection, head: pa.Table) -> ContactRedaction:
+    """The redaction of the contacts of the trials a preview shows (their phones, in any grouping)."""
+    if "nct_id" not in head.schema.names:
+        return ContactRedaction()
+    nct_ids = [n for n in head.column("nct_id").to_pylist() if n is not None]
+    return ContactRedaction.from_warehouse(conn, nct_ids)
 
 
 # Lists of documents in a run's metadata (quarantined, removed) are cut

@@ -7,6 +7,7 @@ import pyarrow as pa
 
 from pipeline.preview import markdown_preview
 from pipeline.publish import TableSource, publish_tables
+from pipeline.redaction import ContactRedaction
 from pipeline.resources import TrialFolders, WarehouseResource
 from pipeline.tables import PUBLISHED_TABLES
 from pipeline.warehouse import stream_table, table_fingerprint
@@ -29,8 +30,8 @@ def published_parquet(
             TableSource(t.name, table_fingerprint(conn, t.name), functools.partial(stream_table, conn, t.name))
             for t in PUBLISHED_TABLES
         )
-        manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id,
-                                  redact=trial_folders.redact_contacts)
+        redaction = ContactRedaction.from_warehouse(conn) if trial_folders.redact_contacts else None
+        manifest = publish_tables(tables, trial_folders.publish_path, context.run.run_id, redaction=redaction)
     summary = pa.Table.from_pylist(
         [{"table": e["table"], "rows": e["rows"], "sha256": e["sha256"][:12],
           "file": "unchanged, linked" if e.get("reused") else "written"} for e in manifest["tables"]]
@@ -44,6 +45,6 @@ def published_parquet(
             "tables": dg.MetadataValue.md(markdown_preview(summary, limit=len(manifest["tables"]))),
             "total_rows": sum(e["rows"] for e in manifest["tables"]),
             "tables_written": written,
-            "contact_details": "left out (TRIALS_REDACT_CONTACTS)" if trial_folders.redact_contacts else "published",
+            "contact_details": "phones and emails redacted (TRIALS_REDACT_CONTACTS)" if redaction else "published",
         }
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
+from pipeline.nct_ids import WRITTEN_NCT_ID, to_ascii
 from pipeline.layouts import ctgov_json, ctgov_text, ctgov_xml, mirror_page, news_article, veeva_page
 
 # Most specific first: the registry's own formats are recognised by their first
 # characters, and a registry page quoting a news item is still a registry page.
 LAYOUTS: tuple[ModuleType, ...] = (ctgov_json, ctgov_xml, mirror_page, ctgov_text, veeva_page, news_article)
 
-NCT_ID = re.compile(r"\bNCT\d{8}\b")
+NCT_ID = re.compile(rf"\b{WRITTEN_NCT_ID}\b")
 
 
 def detect_layout(text: str) -> ModuleType | None:
@@ -32,7 +33,7 @@ def unknown_layout_reason(text: str) -> str:
     found = NCT_ID.search(text)
     if found:
         return (
-            f"mentions {found.group(0)} but its layout is not one trialflow reads "
+            f"mentions {to_ascii(found.group(0))} but its layout is not one trialflow reads "
             "(ClinicalTrials.gov JSON or XML, mirror page, ClinicalTrials.gov text export, "
             "ClinicalTrials.Veeva page, news article)"
         )

@@ -25,11 +25,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.redaction import ContactRedaction
+
 MANIFEST_NAME = "manifest.json"
 _KEEP_VERSIONS = 2
 
 
-PERSONAL_COLUMNS = {"contacts": ("phone", "email")}
 PERSONAL_FINDING_FIELDS = ["phone", "email", "phone,email"]
 _WITHHELD = "a contact's phone or email was flagged; the details are withheld from the published files"
 
@@ -42,14 +43,17 @@ def _blank(table: pa.Table, column: str, where: pa.Array | None = None, value: s
     return table.set_column(index, field, values)
 
 
-def redact_table(name: str, table: pa.Table) -> pa.Table:
-    """A table with contacts' phones and emails left out (columns kept, values null), in findings too."""
-    for column in PERSONAL_COLUMNS.get(name, ()):
-        table = _blank(table, column)
+def redact_table(name: str, table: pa.Table, redaction: ContactRedaction | None = None) -> pa.Table:
+    """A table with phones and emails taken out of every text column (`pipeline.redaction`).
+
+    Contacts keep their phone and email columns, empty. A finding about a
+    contact's malformed or swapped phone or email keeps neither the value nor
+    a message quoting it, whatever shape the value has.
+    """
     if name == "quality_findings" and table.num_rows:
         personal = pc.fill_null(pc.is_in(table.column("field"), pa.array(PERSONAL_FINDING_FIELDS)), False)
         table = _blank(_blank(table, "observed", personal), "message", personal, _WITHHELD)
-    return table
+    return (redaction or ContactRedaction()).table(name, table)
 
 
 def versions_dir(publish_dir: Path) -> Path:
@@ -122,19 +126,22 @@ def _reuse(entry: dict | None, fingerprint: str, previous: Path, path: Path) -> 
     return True
 
 
-def _write_version(tables: Iterable[TableSource], folder: Path, run_id: str, redact: bool,
-                   publish_dir: Path) -> dict:
+def _write_version(tables: Iterable[TableSource], folder: Path, run_id: str,
+                   redaction: ContactRedaction | None, publish_dir: Path) -> dict:
     folder.mkdir(parents=True)
     previous = _previous_entries(publish_dir)
     entries = []
     for source in tables:
         path = folder / f"{source.name}.parquet"
-        fingerprint = f"{source.fingerprint}:{'redacted' if redact else 'complete'}:{_FILE_FORMAT}"
+        # A redacted file depends on the contacts it was scrubbed of, not only on its rows.
+        redacted = f"redacted-{redaction.fingerprint}" if redaction else "complete"
+        fingerprint = f"{source.fingerprint}:{redacted}:{_FILE_FORMAT}"
         if _reuse(previous.get(source.name), fingerprint, publish_dir, path):
             entries.append({**previous[source.name], "reused": True})
             continue
         batches = source.batches()
-        rows = _write_parquet(batches, path, functools.partial(redact_table, source.name) if redact else _as_is)
+        redact = functools.partial(redact_table, source.name, redaction=redaction) if redaction else _as_is
+        rows = _write_parquet(batches, path, redact)
         _fsync(path)
         entries.append(
             {
@@ -185,20 +192,21 @@ def _prune(versions: Path, current: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish_tables(tables: Iterable[TableSource], publish_dir: Path, run_id: str, redact: bool = False) -> dict:
+def publish_tables(tables: Iterable[TableSource], publish_dir: Path, run_id: str,
+                   redaction: ContactRedaction | None = None) -> dict:
     """Write every table and the manifest as a new publication, then make it the published one.
 
     Tables are written one at a time and a batch at a time, so memory holds
     one batch whatever the size of the warehouse; a table whose rows are
-    those published last time is linked, not written. With `redact`,
-    contacts' phones and emails are left out (`redact_table`).
+    those published last time is linked, not written. With a `redaction`,
+    no phone or email reaches the files (`redact_table`).
     """
     versions = versions_dir(publish_dir)
     versions.mkdir(parents=True, exist_ok=True)
     _adopt_plain_folder(publish_dir, versions)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     folder = versions / f"{stamp}-{run_id}"
-    manifest = _write_version(tables, folder, run_id, redact, publish_dir)
+    manifest = _write_version(tables, folder, run_id, redaction, publish_dir)
     _swap_link(publish_dir, folder)
     _prune(versions, folder)
     return manifest

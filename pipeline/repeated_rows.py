@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from pipeline.document import Finding, ParsedDocument
-from pipeline.publish import PERSONAL_COLUMNS
+from pipeline.redaction import PERSONAL_COLUMNS
 from pipeline.tables import TABLES_BY_NAME
 
 CHECK_NAME = "check_repeated_rows"

@@ -14,7 +14,8 @@ import pyarrow as pa
 from pipeline import vocabularies as vocab
 from pipeline.thresholds import ANALYTES, THRESHOLD_UNITS
 
-NCT_ID_PATTERN = r"^NCT\d{8}$"
+# ASCII digits only: Python's \d matches every script's (pipeline/nct_ids.py).
+NCT_ID_PATTERN = r"^NCT[0-9]{8}$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 PHONE_PATTERN = r"^\+?[\d\s().\-/]{5,}(?:\s*(?:[Ee]xt\.?|[Xx])\s*\d+)?$"
 

@@ -111,7 +111,7 @@ _OTHER_CANCERS = (
 )
 
 _M = re.MULTILINE
-_NCT_ID = re.compile(r"\bNCT\d{8}\b")
+_NCT_ID = re.compile(r"\bNCT[0-9]{8}\b")
 _STATED_AGE = re.compile(r"^\s*\d")
 _STATED_WORD = re.compile(r"^\s*[A-Za-z]")
 

@@ -28,13 +28,12 @@ from typing import Any, NamedTuple
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.tables import NCT_ID_PATTERN
+from pipeline.nct_ids import read_nct_id
 
 FORMAT = "ctgov_json"
 
 _OPENS_AN_OBJECT = re.compile(r"\A\s*\{")
 _PROTOCOL_SECTION_KEY = re.compile(r'"protocolSection"\s*:')
-_NCT_ID = re.compile(NCT_ID_PATTERN)
 # Arms name their interventions with the intervention's type in front ("Drug: Cisplatin").
 _TYPED_INTERVENTION_NAME = re.compile(r"^([A-Za-z][A-Za-z ]*):\s+(.+)$")
 _OBSERVED_CHARACTERS = 500
@@ -276,8 +275,9 @@ def _read_identification(doc: ParsedDocument, module: _Object) -> None:
 
 def _read_nct_id(doc: ParsedDocument, module: _Object) -> None:
     value, where = module.member("nctId")
-    if isinstance(value, str) and _NCT_ID.match(value.strip()):
-        doc.nct_id = value.strip()
+    nct_id = read_nct_id(doc, value, field=where) if isinstance(value, str) else None
+    if nct_id is not None:
+        doc.nct_id = nct_id
     elif value is None:
         doc.report("identifier", "ERROR", f"the record has no {where}", field=where)
     else:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pipeline import vocabularies as vocab
 from pipeline.dates import parse_partial_date
 from pipeline.document import ParsedDocument
-from pipeline.tables import NCT_ID_PATTERN
+from pipeline.nct_ids import WRITTEN_NCT_ID, read_nct_id
 
 FORMAT = "ctgov_text"
 
-_NCT_LINE = re.compile(NCT_ID_PATTERN)
+_NCT_LINE = re.compile(rf"^{WRITTEN_NCT_ID}$")
 _ENROLLMENT_LINE = re.compile(r"^\d[\d,]*(?:\s*\(?(?:estimated|actual|anticipated)\)?)?$", re.IGNORECASE)
 _REGISTRATION_TABLE = re.compile(r"^\s*Study Registration Dates\s*\|", re.MULTILINE)
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
@@ -183,7 +183,7 @@ def _read_header(doc: ParsedDocument, lines: list[str]) -> None:
     _read_single(doc, by_kind.get("study_type", []), "study_type")
     nct_ids = by_kind.get("nct", [])
     if nct_ids:
-        doc.nct_id = nct_ids[0]
+        doc.nct_id = read_nct_id(doc, nct_ids[0])
         _report_extra(doc, nct_ids[1:], "nct_id")
     _read_header_texts(doc, lines, kinds)
 

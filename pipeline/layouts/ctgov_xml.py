@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
-from pipeline.tables import NCT_ID_PATTERN
+from pipeline.nct_ids import read_nct_id
 
 FORMAT = "ctgov_xml"
 
@@ -49,7 +49,6 @@ _ROOT_OPENING = re.compile(
 # The text is already decoded: a declared encoding no longer describes it.
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
-_NCT_ID = re.compile(NCT_ID_PATTERN)
 _LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*•]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
 # "Observational [Patient Registry]", "Double (Participant, Investigator)".
 _QUALIFIER = re.compile(r"^(?P<value>[^(\[]+?)\s*[(\[](?P<qualifier>.*)[)\]]\s*$")
@@ -335,8 +334,8 @@ def _read_id_info(doc: ParsedDocument, root: ElementTree.Element) -> None:
     nct_id = _raw(id_info, "nct_id")
     if nct_id is None:
         doc.report("identifier", "ERROR", "the record has no <id_info>/<nct_id>", field="nct_id")
-    elif _NCT_ID.match(nct_id):
-        doc.nct_id = nct_id
+    elif (ascii_nct_id := read_nct_id(doc, nct_id)) is not None:
+        doc.nct_id = ascii_nct_id
     else:
         doc.report("identifier", "ERROR", f"NCT id {nct_id!r} is not NCT followed by 8 digits",
                    field="nct_id", observed=nct_id)

@@ -22,7 +22,7 @@ from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
 from pipeline.swaps import is_email, is_phone
-from pipeline.tables import NCT_ID_PATTERN
+from pipeline.nct_ids import read_nct_id
 
 FORMAT = "mirror_page"
 
@@ -30,7 +30,6 @@ _NCT_ID_LINE_ANYWHERE = re.compile(r"^\s*NCT ID:\s*\S", re.MULTILINE)
 _BASIC_INFORMATION_ANYWHERE = re.compile(r"^\s*Basic Information\s*$", re.MULTILINE)
 
 _NCT_ID_LINE = re.compile(r"^NCT ID:\s*(.*)$")
-_NCT_ID = re.compile(NCT_ID_PATTERN)
 _LAST_UPDATED_LINE = re.compile(r"^Last Updated:\s*(.*)$")
 _GROUP_TYPE = re.compile(r"^Group Type\b\s*(.*)$")
 _INTERVENTION_TYPE = re.compile(r"^Intervention Type\b\s*(.*)$")
@@ -297,8 +296,9 @@ def _read_header(doc: ParsedDocument, header: list[Entry]) -> None:
 
 
 def _read_nct_id(doc: ParsedDocument, text: str) -> None:
-    if _NCT_ID.match(text):
-        doc.nct_id = text
+    nct_id = read_nct_id(doc, text)
+    if nct_id is not None:
+        doc.nct_id = nct_id
     else:
         doc.report("identifier", "ERROR", f"NCT ID {text!r} is not NCT followed by 8 digits",
                    field="nct_id", observed=text)

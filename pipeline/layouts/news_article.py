@@ -52,6 +52,7 @@ from pipeline.conditions import condition_families
 from pipeline.numbers import read_count
 from pipeline.document import ParsedDocument
 from pipeline.drugs import find_drugs
+from pipeline.nct_ids import WRITTEN_NCT_ID
 
 FORMAT = "news_article"
 
@@ -72,7 +73,7 @@ _DESIGN_TERMS = (
 
 _ALL_PATIENTS = "all patients"
 
-_REGISTRY_MARKER = re.compile(r"^\s*NCT ID:|^\s*NCT\d{8}\s*$", re.MULTILINE)
+_REGISTRY_MARKER = re.compile(rf"^\s*NCT ID:|^\s*{WRITTEN_NCT_ID}\s*$", re.MULTILINE)
 _SITE_CHROME = re.compile(
     r"^(?:skip to (?:main )?content|news|menu|home|search|share|print|subscribe|advertisement"
     r"|sign in|log in|(?:edited|written|reviewed) by\b.*)$",

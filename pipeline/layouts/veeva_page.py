@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pipeline import vocabularies as vocab
 from pipeline.criteria import split_criteria, split_inclusion_exclusion
 from pipeline.document import ParsedDocument
+from pipeline.nct_ids import read_nct_id
 
 FORMAT = "veeva_page"
 
@@ -82,7 +83,6 @@ _DESIGN_FIELDS = {
     "masking": "masking",
 }
 
-_NCT_ID = re.compile(r"NCT\d{8}", re.IGNORECASE)
 _AVATAR = re.compile(r"[A-Za-z0-9]")
 _PHASE = re.compile(r"(?:early\s+)?phase\b", re.IGNORECASE)
 _TYPED_NAME = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*:\s*(.+)")
@@ -253,8 +253,8 @@ def _read_sponsor(sponsor: str | None, funder_types: list[str], doc: ParsedDocum
 def _read_identifiers(entries: list[str], doc: ParsedDocument) -> None:
     """The first NCT id keys the document; every other id is kept, its type unstated by the page."""
     for entry in entries:
-        if doc.nct_id is None and _NCT_ID.fullmatch(entry):
-            doc.nct_id = entry.upper()
+        if doc.nct_id is None and (nct_id := read_nct_id(doc, entry, ignore_case=True)) is not None:
+            doc.nct_id = nct_id
         else:
             doc.add_row("identifiers", {"identifier": entry, "identifier_type": None})
     if doc.nct_id is None:
