@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UI_PORT ?= 3000
 BENCH_SIZES ?= 1000,10000,100000
 
-.PHONY: run test ui fuzz bench clean
+.PHONY: run test ui fuzz bench clean check-defs
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+check-defs: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dg check defs
+	$(BIN)/dg list defs > /dev/null
 
 fuzz: $(INSTALLED)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
