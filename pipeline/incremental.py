@@ -21,11 +21,13 @@ import itertools
 import multiprocessing
 import os
 import stat
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -173,20 +175,48 @@ def _with_unread_parsed(conn: duckdb.DuckDBPyConnection, chunks: list[ParsedChun
     return [*chunks, _parse_chunk(unread, run_id, contents=contents, time_budget=time_budget)]
 
 
+def _end_with_run(run_alive: Connection) -> None:
+    """Parser worker initializer: the worker ends as soon as the run's process does, however it ends.
+
+    A worker's parent is the forkserver, not the run's process, and the
+    forkserver lives on as long as any worker does: neither the parent-death
+    signal (prctl PR_SET_PDEATHSIG) nor watching os.getppid() sees the run
+    killed, and orphaned workers would parse on at full CPU. The run's
+    process holds the only writing end of `run_alive`; the kernel closes it
+    when that process dies, even by SIGKILL, and the read here returns.
+    """
+
+    def wait_for_run_end() -> None:
+        try:
+            run_alive.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=wait_for_run_end, name="end-with-run", daemon=True).start()
+
+
 @contextmanager
 def _parser_pool(pending: int) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes on every core when there is enough to parse to repay starting them.
 
     Parsing is pure Python and CPU-bound, so processes (not threads) use the
     cores; `forkserver` starts them clean instead of forking a process that
-    runs Dagster's threads.
+    runs Dagster's threads. Workers end with the run's process (`_end_with_run`).
     """
     workers = os.cpu_count() or 1
     if pending < _POOL_THRESHOLD or workers < 2:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        yield pool
+    context = multiprocessing.get_context("forkserver")
+    run_alive, run_alive_writer = context.Pipe(duplex=False)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_end_with_run, initargs=(run_alive,)) as pool:
+            yield pool
+    finally:
+        run_alive_writer.close()
+        run_alive.close()
 
 
 @dataclass

@@ -9,6 +9,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
+
+from pipeline.run_recovery import DeadRunWatch
 
 
 class WarehouseLockedError(RuntimeError):
@@ -45,11 +48,30 @@ class WarehouseResource(DuckDBResource):
     all); when that is not enough, this says so in words a user can act on
     instead of DuckDB's bare IOException, and the connection is closed even
     when the step fails.
+
+    Every step that uses the warehouse waits for the "duckdb" pool's one
+    slot, and a run killed mid-step never frees its slot. Runs execute in
+    process, so this is set up once per run before any step claims the slot:
+    it frees the slots of runs whose process is gone, then keeps doing so
+    while the run lasts, in case a run it waits for is killed
+    (pipeline/run_recovery.py).
     """
+
+    _dead_run_watch: DeadRunWatch | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        # An ephemeral instance (tests) lives in this process: it holds no other process's runs.
+        instance = context.instance
+        if instance is not None and not instance.is_ephemeral and context.run is not None and context.log is not None:
+            self._dead_run_watch = DeadRunWatch(instance, context.run.run_id, context.log)
+            self._dead_run_watch.start()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._dead_run_watch is not None:
+            self._dead_run_watch.stop()
+            self._dead_run_watch = None
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
