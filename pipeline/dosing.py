@@ -34,7 +34,9 @@ mostly retell the regimen without its numbers.
 
 from __future__ import annotations
 
+import functools
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -353,7 +355,7 @@ _LABEL_TIMING = re.compile(
     re.IGNORECASE,
 )
 _CONNECTOR_ONLY = re.compile(r"^[\s,(]*(?:or|and|/)?[\s,(]*$", re.IGNORECASE)
-_OF_DRUG = re.compile(r"^\s+of\s+$", re.IGNORECASE)
+_OF_DRUG = re.compile(r"\s+of\s+", re.IGNORECASE)
 
 
 def _label_cut(text: str, start: int, end: int) -> int:
@@ -431,12 +433,12 @@ def _adjustment_text(direction: str, chain: list[_Dose], condition: str | None) 
     return " ".join([*words, condition] if condition else words)
 
 
-def _chain_after(text: str, position: int, doses: list[_Dose], limit: int) -> list[_Dose]:
+def _chain_after(text: str, position: int, doses: tuple[_Dose, ...], limit: int) -> list[_Dose]:
     """The doses an adjustment verb names: the first close after it, then those linked by arrows."""
     chain: list[_Dose] = []
-    for dose in doses:
-        if dose.start < position:
-            continue
+    # The doses are in text order: the verb's are found by bisection, not by a scan from the text's first dose.
+    for index in range(bisect_left(doses, position, key=_start), len(doses)):
+        dose = doses[index]
         gap = text[(chain[-1].end if chain else position):dose.start]
         if dose.start >= limit or (chain and not _CHAIN_LINK.match(gap)):
             break
@@ -446,16 +448,23 @@ def _chain_after(text: str, position: int, doses: list[_Dose], limit: int) -> li
     return chain
 
 
-def _adjustments(text: str, sentence: tuple[int, int], doses: list[_Dose]) -> tuple[list[_Limit], set[_Dose]]:
+def _start(dose: _Dose) -> int:
+    return dose.start
+
+
+def _adjustments(text: str, sentence: tuple[int, int], doses: tuple[_Dose, ...]) -> tuple[list[_Limit], set[_Dose]]:
     """Dose changes a sentence allows, and the doses they name (not doses given)."""
     start, end = sentence
     verbs = list(_ADJUSTMENT.finditer(text, start, end))
     limits: list[_Limit] = []
     named: set[_Dose] = set()
+    about_dose: bool | None = None  # whether the sentence speaks of a dose, looked up once
     for index, verb in enumerate(verbs):
         span_end = verbs[index + 1].start() if index + 1 < len(verbs) else end
         chain = _chain_after(text, verb.end(), doses, span_end)
-        if not chain and not _ABOUT_DOSE.search(text, start, end):
+        if not chain and about_dose is None:
+            about_dose = _ABOUT_DOSE.search(text, start, end) is not None
+        if not chain and not about_dose:
             continue
         span = text[verb.end():span_end]
         condition = next((label for pattern, label in _CONDITIONS if pattern.search(span)), None)
@@ -536,7 +545,14 @@ class _Step(NamedTuple):
     route: str | None
     timing: _Timing
     infusion_minutes: float | None
-    text: str
+    source_text: str
+    sentence: tuple[int, int]
+
+    @property
+    def text(self) -> str:
+        """The dose's sentence; cut from its text only for the steps kept, as one sentence may hold many doses."""
+        start, end = self.sentence
+        return self.source_text[start:end].strip()
 
 
 @dataclass
@@ -574,7 +590,12 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 @dataclass(frozen=True)
 class _Text:
-    """One text and what is found in it once: doses, adjustment verbs, drug mentions, sentences, phrase breaks."""
+    """One text and what is found in it once: doses, adjustment verbs, drug mentions, sentences, phrase breaks.
+
+    All of them are in text order, so what lies before or after a dose is
+    found by bisection: a text of thousands of doses is read in linear time,
+    not by scanning every sentence, mention and break for each dose.
+    """
 
     source: _Source
     doses: tuple[_Dose, ...]
@@ -582,6 +603,7 @@ class _Text:
     mentions: tuple[_Mention, ...]
     sentences: tuple[tuple[int, int], ...]
     breaks: tuple[int, ...]
+    _phase_frequencies: dict[tuple[int, int], str | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, source: _Source, doses: list[_Dose], adjusts: bool) -> _Text:
@@ -599,12 +621,35 @@ class _Text:
     def text(self) -> str:
         return self.source.text
 
+    @functools.cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [start for start, _ in self.sentences]
+
+    @functools.cached_property
+    def _mention_starts(self) -> list[int]:
+        return [mention.start for mention in self.mentions]
+
+    @functools.cached_property
+    def _mention_ends(self) -> list[int]:
+        return [mention.end for mention in self.mentions]
+
+    @functools.cached_property
+    def _dose_starts(self) -> list[int]:
+        return [dose.start for dose in self.doses]
+
     def sentence_at(self, position: int) -> tuple[int, int]:
-        return next((span for span in self.sentences if span[0] <= position < span[1]), self.sentences[-1])
+        """The sentence holding `position`; the last one for a position between sentences."""
+        index = bisect_right(self._sentence_starts, position) - 1
+        if index >= 0 and position < self.sentences[index][1]:
+            return self.sentences[index]
+        return self.sentences[-1]
 
     def sentence_text(self, position: int) -> str:
         start, end = self.sentence_at(position)
         return self.text[start:end].strip()
+
+    def _first_mention_from(self, position: int) -> int:
+        return bisect_left(self._mention_starts, position)
 
     def drug_at(self, start: int, end: int) -> tuple[str | None, _Mention | None]:
         """The drug a dose or limit written at start:end is about, and the mention naming it.
@@ -614,37 +659,60 @@ class _Text:
         named later in the same sentence.
         """
         sentence_end = self.sentence_at(start)[1]
-        after = [mention for mention in self.mentions if start <= mention.start < sentence_end]
-        if after and _OF_DRUG.match(self.text[end:after[0].start]):
-            return after[0].name, after[0]
-        before = [mention for mention in self.mentions if mention.end <= start]
-        if before:
-            return before[-1].name, before[-1]
+        first_after = self._first_mention_from(start)
+        after = self.mentions[first_after] if first_after < len(self.mentions) else None
+        if after is not None and after.start >= sentence_end:
+            after = None
+        if after is not None and _OF_DRUG.fullmatch(self.text, end, after.start):
+            return after.name, after
+        last_before = bisect_right(self._mention_ends, start) - 1
+        if last_before >= 0:
+            return self.mentions[last_before].name, self.mentions[last_before]
         if self.source.default_drug is not None:
             return self.source.default_drug, None
-        return (after[0].name, after[0]) if after else (None, None)
+        return (after.name, after) if after is not None else (None, None)
 
     def phase_frequency(self, position: int) -> str | None:
-        """The frequency of a label opening the sentence ("Induction (4 cycles, q3w): ...")."""
-        start, end = self.sentence_at(position)
-        firsts = [m.start for m in self.mentions if start <= m.start < end]
-        firsts += [d.start for d in self.doses if start <= d.start < end]
-        preamble = self.text[start:min([*firsts, end])]
-        return _frequency(preamble) if ":" in preamble else None
+        """The frequency of a label opening the sentence ("Induction (4 cycles, q3w): ..."), read once per sentence."""
+        sentence = self.sentence_at(position)
+        if sentence not in self._phase_frequencies:
+            start, end = sentence
+            firsts = [end]
+            mention = self._first_mention_from(start)
+            if mention < len(self.mentions):
+                firsts.append(self.mentions[mention].start)
+            dose = bisect_left(self._dose_starts, start)
+            if dose < len(self.doses):
+                firsts.append(self.doses[dose].start)
+            preamble = self.text[start:min(firsts)]
+            self._phase_frequencies[sentence] = _frequency(preamble) if ":" in preamble else None
+        return self._phase_frequencies[sentence]
 
     def tail_end(self, dose: _Dose, mention: _Mention | None, next_dose: _Dose | None) -> int:
         """Where a dose's phrase ends: the next dose, another drug, a phrase break or a label."""
-        ends = [b for b in self.breaks if b >= dose.end]
-        ends += [m.start for m in self.mentions if m.start >= dose.end and m != mention]
+        ends = [len(self.text)]
+        first_break = bisect_left(self.breaks, dose.end)
+        if first_break < len(self.breaks):
+            ends.append(self.breaks[first_break])
+        other = self._first_mention_from(dose.end)
+        if other < len(self.mentions) and self.mentions[other] == mention:
+            other += 1
+        if other < len(self.mentions):
+            ends.append(self.mentions[other].start)
         if next_dose is not None:
             ends.append(next_dose.start)
-        return _label_cut(self.text, dose.end, min([*ends, len(self.text)]))
+        return _label_cut(self.text, dose.end, min(ends))
 
     def head_start(self, dose: _Dose, previous_end: int) -> int:
         """Where the words before a dose begin: the previous phrase's end, a break, or its drug."""
-        starts = [b for b in self.breaks if b <= dose.start]
-        starts += [m.start for m in self.mentions if m.end <= dose.start]
-        return max([previous_end, *starts])
+        starts = [previous_end]
+        last_break = bisect_right(self.breaks, dose.start) - 1
+        if last_break >= 0:
+            starts.append(self.breaks[last_break])
+        last_mention = bisect_right(self._mention_ends, dose.start) - 1
+        if last_mention >= 0:
+            starts.append(self.mentions[last_mention].start)
+        return max(starts)
 
 
 def _phrase(text: str, dose: _Dose, head_start: int, tail_end: int) -> _Phrase:
@@ -715,8 +783,8 @@ def _step(text: _Text, given: list[_Given], index: int, drug: str,
         timing = timing._replace(frequency=phase)
     if drug == _RADIOTHERAPY or item.dose.unit in ("Gy", "cGy"):
         route = "RADIOTHERAPY"
-    return _Step(drug, item.dose, route, timing, item.phrase.infusion_minutes,
-                 text.sentence_text(item.dose.start))
+    return _Step(drug, item.dose, route, timing, item.phrase.infusion_minutes, text.text,
+                 text.sentence_at(item.dose.start))
 
 
 def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
@@ -727,7 +795,7 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
     # most texts have none, and are not searched sentence by sentence.
     sentences = text.sentences if text.adjusts else ()
     for sentence in sentences:
-        adjustments, adjusted = _adjustments(text.text, sentence, list(text.doses))
+        adjustments, adjusted = _adjustments(text.text, sentence, text.doses)
         found.extend(adjustments)
         named |= adjusted
     named |= _restated(text.text, list(text.doses))

@@ -279,13 +279,15 @@ _MEASUREMENT = re.compile(
 )
 
 # What may stand between an analyte's name and its value.
+# One white-space character per repetition: "(?:\s+|...)*" could split a run of
+# spaces in exponentially many ways before failing on the character after it.
 _FILLER = re.compile(
-    r"(?:\s+|[:*]|\([^()]*\)|(?i:\b(?:calculated|measured|estimated|levels?|values?|counts?|of|is|must\s+be"
+    r"(?:\s|[:*]|\([^()]*\)|(?i:\b(?:calculated|measured|estimated|levels?|values?|counts?|of|is|must\s+be"
     r"|should\s+be|score|performance\s+status|PS|quantification|at\s+baseline"
     r"|by\s+(?:Cockcroft[\s-]Gault|MDRD|CKD[\s-]EPI)(?:\s+(?:formula|equation))?)\b))*"
 )
 # What joins analytes sharing one value: "AST and ALT", "PT/INR".
-_CONNECTIVE = re.compile(r"\s*(?i:,\s*(?:and|or)\b|,|/|and/or|and|or|&)?\s*")
+_CONNECTIVE = re.compile(r"\s*+(?i:,\s*(?:and|or)\b|,|/|and/or|and|or|&)?\s*")
 _PERSON_BEFORE = re.compile(
     r"(?i:\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?"
     r"|volunteers?|persons?|people))\s*$"

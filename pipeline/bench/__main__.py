@@ -2,6 +2,7 @@
 
     python -m pipeline.bench generate N DIR [--seed S] [--fault-share F]
     python -m pipeline.bench run [--sizes 1000,10000,100000] [--workdir DIR]
+    python -m pipeline.bench largest [--layout LAYOUT] [--limit BYTES]
 
 Each command lives in its own `add_*_command(subcommands)` function that
 registers its arguments and sets `handler`, the function that runs it and
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from pipeline.bench.benchmark import run_benchmark
 from pipeline.bench.generate import DEFAULT_FAULT_SHARE, FAULTS, GenerationSummary, generate_corpus
+from pipeline.bench.largest import time_giants, timing_line
+from pipeline.settings import DEFAULT_MAX_DOCUMENT_BYTES
 
 
 def _summary_lines(summary: GenerationSummary, seconds: float) -> list[str]:
@@ -88,11 +91,37 @@ def add_run_command(subcommands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run)
 
 
+def _largest(arguments: argparse.Namespace) -> int:
+    print(f"{'layout':<13} {'document':<28} {'size':>10} {'parse':>9}  status      detected as")
+    timings = time_giants(arguments.limit, arguments.layout, lambda timing: print(timing_line(timing), flush=True))
+    slowest = max(timings, key=lambda timing: timing.seconds)
+    print(f"{len(timings)} documents; slowest: {slowest.layout} {slowest.kind}, {slowest.seconds:.2f} s")
+    return 0
+
+
+def add_largest_command(subcommands: argparse._SubParsersAction) -> None:
+    parser = subcommands.add_parser(
+        "largest",
+        help="time the parse of the largest and most hostile documents of every layout",
+        description=(
+            "Build, for every layout, documents up to the size limit: a seed or fixture with one criterion, "
+            "arm description or summary grown, thousands of sites or paragraphs, and fields filled with runs "
+            "of the characters the patterns are sensitive to. Parse each through parse_document without a "
+            "time budget and print its size and seconds. Prints the figures; never fails on time."
+        ),
+    )
+    parser.add_argument("--layout", help="only this layout's documents (default: every layout)")
+    parser.add_argument("--limit", type=int, default=DEFAULT_MAX_DOCUMENT_BYTES,
+                        help=f"largest document in bytes (default {DEFAULT_MAX_DOCUMENT_BYTES}, staging's limit)")
+    parser.set_defaults(handler=_largest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description="trialflow benchmark tools")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="command")
     add_generate_command(subcommands)
     add_run_command(subcommands)
+    add_largest_command(subcommands)
     return parser
 
 

@@ -41,9 +41,12 @@ from pipeline.nct_ids import read_nct_id
 
 FORMAT = "ctgov_xml"
 
-# Declaration, comments and a doctype may come before the root element.
+# Declaration, comments and a doctype may come before the root element. A
+# comment ends at its first "-->", as in XML, and the prolog is possessive:
+# with a lazy ".*?" each comment could also swallow the ones after it, and
+# 40 empty comments before anything but the root took exponential time.
 _ROOT_OPENING = re.compile(
-    r"\A\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<clinical_study[\s>/]",
+    r"\A\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--(?:(?!-->).)*-->\s*|<!DOCTYPE[^>]*>\s*)*+<clinical_study[\s>/]",
     re.DOTALL,
 )
 # The text is already decoded: a declared encoding no longer describes it.

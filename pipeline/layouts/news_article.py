@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -92,7 +93,8 @@ _PUBLISHED = re.compile(
 # AMA style without "Published": "J Clin Oncol. 2025;43(5):100-110."
 _VOLUME_YEAR = re.compile(r"\.\s+(?P<date>\d{4})(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?;\s*\d+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
-_CLAUSE_BREAK = re.compile(r"\s*[,;]\s+|\s+(?:and|but|while|whereas)\s+")
+# A break starts where its white space does, so a long run of spaces is crossed once, not from each of them.
+_CLAUSE_BREAK = re.compile(r"(?<!\s)(?:\s*[,;]\s+|\s+(?:and|but|while|whereas)\s+)")
 _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%")
 
 _SAMPLE_SIZE = re.compile(
@@ -141,13 +143,13 @@ _COUNT_PATTERNS = (_COUNT_DEVELOPED, _COUNT_NONE_REPORTED, _COUNT_OCCURRED)
 
 # "55% were male", "(87.5%) had an ECOG performance status of 0 to 1"
 _PERCENT_THEN_MEASURE = re.compile(
-    r"^\d+(?:\.\d+)?\s*%\)?\s+(?:of\s+(?:the\s+)?(?:patients|participants)\s+)?"
+    r"\d+(?:\.\d+)?\s*%\)?\s+(?:of\s+(?:the\s+)?(?:patients|participants)\s+)?"
     r"(?:were|was|had|developed|experienced|achieved|reported|showed)\s+(?P<measure>.+)$",
     re.IGNORECASE,
 )
 # "CRS (53.3%)"
 _MEASURE_THEN_PAREN = re.compile(r"^(?P<measure>.*\S)\s*\(\s*$")
-_CLOSING_PAREN = re.compile(r"^\s*\)")
+_CLOSING_PAREN = re.compile(r"\s*\)")
 # Words that stand before "(87.5%)" in place of a measure: "the majority (87.5%) had ...".
 _QUANTIFIERS = frozenset({"majority", "minority", "most", "half", "patients", "participants"})
 # "CRS occurred in 53.3%", "ICANS in 23.3%", "the ORR was 45%"
@@ -163,6 +165,11 @@ _PHRASE_STOPS = frozenset(
     "of with in was were is are had has have for to by among including and or than at a an the".split()
 )
 _MAX_MEASURE_WORDS = 6
+# The words before a percentage that can hold its measure: the phrase
+# (`_MAX_MEASURE_WORDS` and the stop word before it) and what links it to the
+# figure ("were observed in", "("), with room to spare. Reading only these
+# keeps a clause of thousands of figures linear.
+_WORDS_BEFORE_PERCENT = 16
 _LEADING_ARTICLE = re.compile(r"^(?:a|an|the|any)\s+", re.IGNORECASE)
 _GRADE_AT_LEAST = re.compile(
     r"\bgrade\s*(?:≥|>=)\s*(\d)|\bgrade\s*(\d)\s*(?:or\s+(?:higher|greater|above)|\+)", re.IGNORECASE
@@ -383,12 +390,11 @@ def _read_findings(doc: ParsedDocument, sentences: list[str], sample_size: int |
     sizes = _cohort_sizes(doc, mentions)
     if sample_size is not None:
         sizes.setdefault(_ALL_PATIENTS, sample_size)
-    rows: list[dict[str, Any]] = []
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for sentence, named in zip(sentences, mentions):
         for row in _sentence_findings(doc, sentence, named, sizes):
-            if row not in rows:
-                rows.append(row)
-    return rows
+            rows.setdefault(tuple(row.values()), row)
+    return list(rows.values())
 
 
 def _group_mentions(sentence: str) -> list[_GroupMention]:
@@ -443,8 +449,9 @@ def _sentence_findings(
     if named:
         figures += _count_figures(sentence)
     rows = []
+    starts = [mention.start for mention in named]
     for figure in sorted(figures, key=lambda f: f.position):
-        cohort = _cohort_of(figure, named)
+        cohort = _cohort_of(figure, named, starts)
         if cohort is None and _ALL_PATIENTS not in sizes:
             doc.report(
                 "parse", "INFO", "percentage names no cohort and the article gives no sample size; not recorded",
@@ -455,11 +462,11 @@ def _sentence_findings(
     return rows
 
 
-def _cohort_of(figure: _Figure, named: list[_GroupMention]) -> str | None:
-    """The group named nearest before the figure, else the first one named after it."""
-    before = [mention for mention in named if mention.start <= figure.position]
+def _cohort_of(figure: _Figure, named: list[_GroupMention], starts: list[int]) -> str | None:
+    """The group named nearest before the figure, else the first one named after it (`starts` are the groups')."""
+    before = bisect_right(starts, figure.position)
     if before:
-        return before[-1].label
+        return named[before - 1].label
     return named[0].label if named else None
 
 
@@ -490,7 +497,9 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
 
 def _percent_figures(doc: ParsedDocument, sentence: str) -> list[_Figure]:
     figures: list[_Figure] = []
+    measures: dict[str, None] = {}  # the measures named so far (not spread), once each, in order
     for at, clause in _clauses(sentence):
+        says_each: bool | None = None
         for found in _PERCENT.finditer(clause):
             measure = _measure_of_percent(clause, found)
             if measure is None:
@@ -500,22 +509,29 @@ def _percent_figures(doc: ParsedDocument, sentence: str) -> list[_Figure]:
                 )
                 continue
             percent = float(found.group(1))
-            figures += [
-                _Figure(at + found.start(), label, percent=percent)
-                for label in _spread_over_each(measure, clause, figures)
-            ]
+            generic = _GENERIC_EVENTS.match(measure)
+            if generic and says_each is None:
+                says_each = _EACH.search(clause) is not None
+            if generic and says_each:
+                # Spread over the measures named, never over figures spread before: a second "each"
+                # would otherwise read "grade >=3 grade >=3 CRS", and each repetition lengthen it again.
+                figures += [_Figure(at + found.start(), label, percent=percent)
+                            for label in _spread_over_each(generic, list(measures))]
+            else:
+                figures.append(_Figure(at + found.start(), measure, percent=percent))
+                measures[measure] = None
     return figures
 
 
 def _measure_of_percent(clause: str, found: re.Match[str]) -> str | None:
     """The measure a percentage is the share of: "CRS (53.3%)", "55% were male", "CRS occurred in 53.3%"."""
-    before_text = clause[: found.start()]
+    before_text = clause[_start_of_words_before(clause, found.start()) : found.start()]
     in_parentheses = _MEASURE_THEN_PAREN.match(before_text)
-    if in_parentheses and _CLOSING_PAREN.match(clause[found.end() :]):
+    if in_parentheses and _CLOSING_PAREN.match(clause, found.end()):
         phrase = _trailing_phrase(in_parentheses.group("measure"))
         if phrase and phrase not in _QUANTIFIERS:
             return phrase
-    after = _PERCENT_THEN_MEASURE.match(clause[found.start() :])
+    after = _PERCENT_THEN_MEASURE.match(clause, found.start())
     if after:
         return _measure_label(after.group("measure"))
     for pattern in _MEASURE_BEFORE_PERCENT:
@@ -525,13 +541,24 @@ def _measure_of_percent(clause: str, found: re.Match[str]) -> str | None:
     return None
 
 
-def _spread_over_each(measure: str, clause: str, earlier: list[_Figure]) -> list[str]:
+def _start_of_words_before(clause: str, end: int) -> int:
+    """Where the last `_WORDS_BEFORE_PERCENT` words before `end` begin (0 when there are fewer)."""
+    position = end
+    for _ in range(_WORDS_BEFORE_PERCENT):
+        while position > 0 and clause[position - 1].isspace():
+            position -= 1
+        while position > 0 and not clause[position - 1].isspace():
+            position -= 1
+        if position == 0:
+            break
+    return position
+
+
+def _spread_over_each(generic: re.Match[str], named_before: list[str]) -> list[str]:
     """One figure per toxicity named earlier in the sentence, for "grade >=3 events ... in 10% each"."""
-    generic = _GENERIC_EVENTS.match(measure)
-    named_before = list(dict.fromkeys(figure.measure for figure in earlier))
-    if generic and _EACH.search(clause) and named_before:
+    if named_before:
         return [f"{generic.group('qualifier')} {name}" for name in named_before]
-    return [measure]
+    return [generic.group(0)]
 
 
 def _count_figures(sentence: str) -> list[_Figure]:
