@@ -119,20 +119,57 @@ def _attach(rows: list[dict[str, Any]], **columns: Any) -> list[dict[str, Any]]:
     return [{**columns, **row} for row in rows]
 
 
+class _FreeTextAllowance:
+    """How much of a document's prose the free-text extractors may still read.
+
+    Real records write at most a few tens of KB of criteria, descriptions
+    and summaries together (23 KB for the largest of the 419 real and
+    rendered records in tests/fixtures; the registry caps each field at
+    20,000 to 32,000 characters). The extractors do some microseconds of work
+    per number they meet, so a field filled with millions of numbers would
+    take tens of seconds: beyond `FREE_TEXT_LIMIT` the text is still stored,
+    but not read for doses and thresholds, and a finding says so.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.remaining = limit
+        self.skipped = 0
+
+    def take(self, text: str | None) -> str | None:
+        if not text or len(text) <= self.remaining:
+            self.remaining -= len(text or "")
+            return text
+        cut = text.rfind(" ", 0, self.remaining) if self.remaining > 0 else 0
+        kept = text[: max(cut, 0)]
+        self.skipped += len(text) - len(kept)
+        self.remaining = 0
+        return kept
+
+    def rows(self, rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+        return [{**row, column: self.take(row.get(column))} for row in rows]
+
+
+FREE_TEXT_LIMIT = 256 * 1024
+
+
 def _extract_from_free_text(parsed: ParsedDocument, result: DocumentResult) -> None:
     """Dose steps and eligibility thresholds, which registries keep only as prose."""
-    thresholds = extract_thresholds(parsed.rows.get("eligibility_criteria", []))
+    allowance = _FreeTextAllowance(FREE_TEXT_LIMIT)
+    thresholds = extract_thresholds(allowance.rows(parsed.rows.get("eligibility_criteria", []), "text"))
     if thresholds:
         parsed.rows["eligibility_thresholds"] = thresholds
-    study_texts = [parsed.study.get("brief_summary"), parsed.study.get("detailed_description")]
-    dosing, findings = extract_dosing(
-        parsed.rows.get("interventions", []),
-        parsed.rows.get("arm_groups", []),
-        [text for text in study_texts if text],
-    )
+    interventions = allowance.rows(parsed.rows.get("interventions", []), "description")
+    arms = allowance.rows(parsed.rows.get("arm_groups", []), "description")
+    study_texts = [allowance.take(parsed.study.get(name)) for name in ("brief_summary", "detailed_description")]
+    dosing, findings = extract_dosing(interventions, arms, [text for text in study_texts if text])
     if dosing:
         parsed.rows["dosing"] = dosing
     result.findings.extend(findings)
+    if allowance.skipped:
+        result.findings.append(Finding(
+            "check_document_readable", "parse", "WARNING",
+            f"the criteria, descriptions and summaries hold {allowance.skipped / 1024:,.0f} KiB beyond the "
+            f"{FREE_TEXT_LIMIT // 1024} KiB read for doses and thresholds: that text is stored but not read for them"))
 
 
 def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult) -> None:
