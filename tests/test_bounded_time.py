@@ -125,6 +125,8 @@ def test_a_600_kib_news_article_reports_the_seed_figures_once():
     assert big.rows["evidence_findings"] == seed.rows["evidence_findings"]
     assert len(big.rows["evidence_findings"]) == 8
     assert big.rows["evidence"][0]["title"] == seed.rows["evidence"][0]["title"]
+    assert [f.message for f in big.findings if f.severity == "WARNING" and "KiB" in f.message] == [
+        "the article runs to 584 KiB; figures were read from its first 256 KiB only"]
 
 
 def test_a_hostile_xml_prolog_and_a_big_article_among_the_seeds(tmp_path):

@@ -233,9 +233,27 @@ def parse(text: str) -> ParsedDocument:
     sentences = [sentence for block in article.blocks for sentence in _split_sentences(block)]
     sample_size = _read_sample_size(doc, sentences)
     _add_evidence(doc, article, sentences, sample_size)
-    for row in _read_findings(doc, sentences, sample_size):
+    for row in _read_findings(doc, _figure_sentences(doc, sentences), sample_size):
         doc.add_row("evidence_findings", row)
     return doc
+
+
+# A news item is a few KB; reading figures costs some microseconds per percentage, so an
+# "article" of millions of them would take tens of seconds. Beyond this, figures are not read.
+FIGURES_TEXT_LIMIT = 256 * 1024
+
+
+def _figure_sentences(doc: ParsedDocument, sentences: list[str]) -> list[str]:
+    """The sentences figures are read from: those within the first FIGURES_TEXT_LIMIT characters."""
+    total, kept = 0, []
+    for sentence in sentences:
+        total += len(sentence)
+        if total > FIGURES_TEXT_LIMIT:
+            doc.report("parse", "WARNING", f"the article runs to {sum(map(len, sentences)) / 1024:,.0f} KiB; "
+                       f"figures were read from its first {FIGURES_TEXT_LIMIT // 1024} KiB only")
+            break
+        kept.append(sentence)
+    return kept
 
 
 # --- the page -----------------------------------------------------------------
