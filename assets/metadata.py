@@ -6,11 +6,11 @@ import dagster as dg
 import duckdb
 import pyarrow as pa
 
-from pipeline.preview import markdown_preview
-from pipeline.publish import redact_table
-from pipeline.redaction import PERSONAL_COLUMNS, ContactRedaction
-from pipeline.tables import TABLES_BY_NAME
-from pipeline.warehouse import row_count, schema_of
+from pipeline.publish.preview import markdown_preview
+from pipeline.publish.parquet import redact_table
+from pipeline.publish.redaction import PERSONAL_COLUMNS, ContactRedaction
+from pipeline.registry.tables import TABLES_BY_NAME
+from pipeline.store.warehouse import row_count, schema_of
 
 _PREVIEW_ROWS = 5
 

@@ -4,14 +4,14 @@
 import dagster as dg
 
 from assets.metadata import document_list, quality_summary_metadata, table_metadata, table_spec
-from pipeline.file_names import loggable
-from pipeline.incremental import parse_changed_documents
-from pipeline.merge import rebuild_merged_tables
+from pipeline.store.file_names import loggable
+from pipeline.store.incremental import parse_changed_documents
+from pipeline.build.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
-from pipeline.resources import TrialFolders, WarehouseResource
-from pipeline.scope import clear_pending, plan_scope
-from pipeline.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
-from pipeline.warehouse import transaction
+from pipeline.orchestration.resources import TrialFolders, WarehouseResource
+from pipeline.store.scope import clear_pending, plan_scope
+from pipeline.registry.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
+from pipeline.store.warehouse import transaction
 
 PARSED_GROUP = "parsed"
 

@@ -5,12 +5,12 @@ import functools
 import dagster as dg
 import pyarrow as pa
 
-from pipeline.preview import markdown_preview
-from pipeline.publish import TableSource, publish_tables
-from pipeline.redaction import ContactRedaction
-from pipeline.resources import TrialFolders, WarehouseResource
-from pipeline.tables import PUBLISHED_TABLES
-from pipeline.warehouse import stream_table, table_fingerprint
+from pipeline.publish.preview import markdown_preview
+from pipeline.publish.parquet import TableSource, publish_tables
+from pipeline.publish.redaction import ContactRedaction
+from pipeline.orchestration.resources import TrialFolders, WarehouseResource
+from pipeline.registry.tables import PUBLISHED_TABLES
+from pipeline.store.warehouse import stream_table, table_fingerprint
 
 
 @dg.asset(

@@ -4,10 +4,10 @@
 import dagster as dg
 
 from assets.metadata import document_list
-from pipeline.file_names import loggable
-from pipeline.resources import TrialFolders, WarehouseResource
-from pipeline.staging import stage_source_dir
-from pipeline.warehouse import ensure_tables, row_count
+from pipeline.store.file_names import loggable
+from pipeline.orchestration.resources import TrialFolders, WarehouseResource
+from pipeline.store.staging import stage_source_dir
+from pipeline.store.warehouse import ensure_tables, row_count
 
 
 @dg.asset(

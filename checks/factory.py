@@ -19,10 +19,10 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.file_names import loggable
-from pipeline.preview import markdown_preview
-from pipeline.publish import PERSONAL_FINDING_FIELDS, redact_table
-from pipeline.resources import WarehouseResource
+from pipeline.store.file_names import loggable
+from pipeline.publish.preview import markdown_preview
+from pipeline.publish.parquet import PERSONAL_FINDING_FIELDS, redact_table
+from pipeline.orchestration.resources import WarehouseResource
 
 _SAMPLE_ROWS = 10
 _LOGGED_ERRORS = 20

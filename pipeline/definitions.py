@@ -8,9 +8,9 @@ from assets.parsed import parsed_documents, trial_tables
 from assets.published import published_parquet
 from assets.staging import raw_documents
 from checks.catalog import build_quality_checks
-from pipeline.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
-from pipeline.resources import TrialFolders, WarehouseResource
-from pipeline.settings import TrialSettings
+from pipeline.orchestration.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
+from pipeline.orchestration.resources import TrialFolders, WarehouseResource
+from pipeline.orchestration.settings import TrialSettings
 
 
 # DuckDB would take most of the machine's memory for its buffers before

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from pipeline.definitions import build_definitions
-from pipeline.settings import TrialSettings
+from pipeline.orchestration.settings import TrialSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

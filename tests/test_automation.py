@@ -10,10 +10,10 @@ import sys
 import dagster as dg
 import pyarrow.parquet as pq
 
-from pipeline.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
+from pipeline.orchestration.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
 from pipeline.definitions import build_definitions
-from pipeline.resources import TrialFolders
-from pipeline.tables import PUBLISHED_TABLES
+from pipeline.orchestration.resources import TrialFolders
+from pipeline.registry.tables import PUBLISHED_TABLES
 from tests.pipeline_helpers import PROJECT_ROOT, materialize_all, published, query, settings_in
 
 
@@ -120,7 +120,7 @@ def test_a_deleted_document_is_recorded_as_removed(tmp_path):
 _RUN_ONCE = """
 import sys
 from pathlib import Path
-from pipeline.settings import TrialSettings
+from pipeline.orchestration.settings import TrialSettings
 from tests.pipeline_helpers import materialize_all
 folder = Path(sys.argv[1])
 settings = TrialSettings(folder / "sources", folder / "data" / "warehouse.duckdb", folder / "data" / "published")

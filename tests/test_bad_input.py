@@ -9,8 +9,8 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from pipeline.publish import redact_table
-from pipeline.settings import TrialSettings
+from pipeline.publish.parquet import redact_table
+from pipeline.orchestration.settings import TrialSettings
 from tests.conftest import read_seed
 from tests.pipeline_helpers import materialize_all, published, query, settings_in
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline import incremental
+from pipeline.store import incremental
 from pipeline.bench.benchmark import format_figures, run_benchmark
-from pipeline.staging import stage_source_dir
-from pipeline.warehouse import ensure_tables, read_table
+from pipeline.store.staging import stage_source_dir
+from pipeline.store.warehouse import ensure_tables, read_table
 from tests.pipeline_helpers import settings_in
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.formats import detect_layout
-from pipeline.layouts import ctgov_xml
-from pipeline.parsing import DocumentResult, parse_document
-from pipeline.thresholds import extract_thresholds
+from pipeline.extract.formats import detect_layout
+from pipeline.extract.layouts import ctgov_xml
+from pipeline.extract.parsing import DocumentResult, parse_document
+from pipeline.extract.free_text.thresholds import extract_thresholds
 from tests.pipeline_helpers import assert_survives, materialize_all, settings_in
 
 ROOT = Path(__file__).resolve().parents[1]

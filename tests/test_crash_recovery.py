@@ -21,9 +21,9 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.publish import verify_publication
-from pipeline.run_recovery import DeadRun, free_dead_runs, process_is_running
-from pipeline.settings import TrialSettings
+from pipeline.publish.parquet import verify_publication
+from pipeline.orchestration.run_recovery import DeadRun, free_dead_runs, process_is_running
+from pipeline.orchestration.settings import TrialSettings
 from tests.pipeline_helpers import PROJECT_ROOT, materialize_all, settings_in
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
@@ -159,8 +159,8 @@ _STALLED_RUN = """
 import sys, time
 from pathlib import Path
 import dagster as dg
-import pipeline.incremental
-from pipeline.settings import TrialSettings
+import pipeline.store.incremental
+from pipeline.orchestration.settings import TrialSettings
 from tests.pipeline_helpers import materialize_all
 
 folder, marker = Path(sys.argv[1]), Path(sys.argv[2])
@@ -169,7 +169,7 @@ def stalled_parse(*args, **kwargs):
     marker.write_text("parsing")
     time.sleep(300)
 
-pipeline.incremental.parse_document = stalled_parse
+pipeline.store.incremental.parse_document = stalled_parse
 with dg.DagsterInstance.get() as instance:
     materialize_all(TrialSettings(folder / "sources", folder / "data" / "warehouse.duckdb",
                                   folder / "data" / "published"), instance)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.publish import verify_publication
+from pipeline.publish.parquet import verify_publication
 from tests.pipeline_helpers import PROJECT_ROOT, materialize_all, query, settings_in
 
 # Runs the real pipeline in a child process, made slow at one point so the
@@ -20,8 +20,8 @@ from tests.pipeline_helpers import PROJECT_ROOT, materialize_all, query, setting
 _SLOW_RUN = """
 import sys, time
 from pathlib import Path
-import pipeline.incremental, pipeline.publish
-from pipeline.settings import TrialSettings
+import pipeline.store.incremental, pipeline.publish.parquet
+from pipeline.orchestration.settings import TrialSettings
 from tests.pipeline_helpers import materialize_all
 
 folder, where, marker = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -31,7 +31,7 @@ def stall():
     time.sleep(120)
 
 if where == "publish":
-    real_write = pipeline.publish._write_parquet
+    real_write = pipeline.publish.parquet._write_parquet
     calls = []
     def slow_write(batches, path, redact):
         rows = real_write(batches, path, redact)
@@ -39,13 +39,13 @@ if where == "publish":
         if len(calls) == 1:
             stall()
         return rows
-    pipeline.publish._write_parquet = slow_write
+    pipeline.publish.parquet._write_parquet = slow_write
 else:
-    real_parse = pipeline.incremental.parse_document
+    real_parse = pipeline.store.incremental.parse_document
     def slow_parse(*args, **kwargs):
         stall()
         return real_parse(*args, **kwargs)
-    pipeline.incremental.parse_document = slow_parse
+    pipeline.store.incremental.parse_document = slow_parse
 
 settings = TrialSettings(folder / "sources", folder / "data" / "warehouse.duckdb", folder / "data" / "published")
 materialize_all(settings)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline.criteria import split_criteria, split_inclusion_exclusion, unescape_markdown
-from pipeline.study_fields import build_study_row, repair_swapped_fields
+from pipeline.extract.fields.criteria import split_criteria, split_inclusion_exclusion, unescape_markdown
+from pipeline.extract.fields.study_fields import build_study_row, repair_swapped_fields
 from tests.conftest import read_seed
 
 

@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import pytest
 
-from pipeline import parsing
-from pipeline.document import Finding
+from pipeline.extract import parsing
+from pipeline.extract.document import Finding
 from pipeline.quality import findings
 from tests.conftest import PROJECT_ROOT, read_seed
 from tests.pipeline_helpers import assert_survives, materialize_all, published, query, settings_in

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import vocabularies as vocab
-from pipeline.dosing import extract_dosing
-from pipeline.layouts import ctgov_text, mirror_page, veeva_page
-from pipeline.tables import DOSING
+from pipeline.registry import vocabularies as vocab
+from pipeline.extract.free_text.dosing import extract_dosing
+from pipeline.extract.layouts import ctgov_text, mirror_page, veeva_page
+from pipeline.registry.tables import DOSING
 from tests.conftest import read_seed
 
 _LAYOUTS = {"000": mirror_page, "001": ctgov_text, "002": veeva_page, "003": mirror_page}

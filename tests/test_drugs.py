@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from pipeline.drugs import find_drug_mentions, find_drugs, normalize_drug
+from pipeline.extract.free_text.drugs import find_drug_mentions, find_drugs, normalize_drug
 from tests.conftest import read_seed
 
 
@@ -84,7 +84,7 @@ def test_unknown_names_are_none(written):
 
 
 def test_every_generic_name_is_its_own_synonym():
-    text = resources.files("pipeline").joinpath("data/drugs.csv").read_text(encoding="utf-8")
+    text = resources.files("pipeline.extract").joinpath("data/drugs.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     names = {row["name"] for row in rows}
     assert {row["synonym"] for row in rows if row["synonym"] == row["name"]} == names

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pipeline.conditions import condition_families
+from pipeline.extract.free_text.conditions import condition_families
 from tests.pipeline_helpers import materialize_all, published, settings_in
 
 

@@ -21,13 +21,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import staging
-from pipeline.automation import source_folder_sensor
-from pipeline.file_names import loggable, name_bytes, source_name
-from pipeline.incremental import _read_unchanged, parse_changed_documents
-from pipeline.resources import TrialFolders
-from pipeline.staging import SourceFile, read_source_file, stage_source_dir
-from pipeline.warehouse import ensure_tables
+from pipeline.store import staging
+from pipeline.orchestration.automation import source_folder_sensor
+from pipeline.store.file_names import loggable, name_bytes, source_name
+from pipeline.store.incremental import _read_unchanged, parse_changed_documents
+from pipeline.orchestration.resources import TrialFolders
+from pipeline.store.staging import SourceFile, read_source_file, stage_source_dir
+from pipeline.store.warehouse import ensure_tables
 from tests.conftest import SEED_FILES, read_seed
 from tests.pipeline_helpers import assert_survives, materialize_all, query, settings_in
 

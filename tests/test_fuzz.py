@@ -13,9 +13,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.parsing import parse_document
+from pipeline.extract.parsing import parse_document
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.warehouse import rows_to_arrow
+from pipeline.store.warehouse import rows_to_arrow
 from tests.conftest import SEEDS_DIR
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

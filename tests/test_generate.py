@@ -28,8 +28,8 @@ from pipeline.bench.generate import (
     read_date,
     shift_dates,
 )
-from pipeline.conditions import condition_families
-from pipeline.parsing import parse_document
+from pipeline.extract.free_text.conditions import condition_families
+from pipeline.extract.parsing import parse_document
 from tests.conftest import read_seed
 
 COUNT = 200

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import formats
-from pipeline.layouts import ctgov_json
-from pipeline.parsing import parse_document
+from pipeline.extract import formats
+from pipeline.extract.layouts import ctgov_json
+from pipeline.extract.parsing import parse_document
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.study_fields import build_study_row
-from pipeline.tables import PHONE_PATTERN
-from pipeline.warehouse import rows_to_arrow
+from pipeline.extract.fields.study_fields import build_study_row
+from pipeline.registry.tables import PHONE_PATTERN
+from pipeline.store.warehouse import rows_to_arrow
 from tests.conftest import SEED_FILES, read_seed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ctgov_json"
@@ -488,7 +488,7 @@ def test_06388018_sponsors_and_identifiers(endometrial):
         {"name": "Canadian Cancer Trials Group (CCTG)", "role": "COLLABORATOR", "agency_class": "UNKNOWN"},
     ]
     # NRG-GY032 is listed twice more as a secondary id (OTHER), word for word: the
-    # pipeline keeps that repeat once, with an INFO finding (pipeline/repeated_rows.py).
+    # pipeline keeps that repeat once, with an INFO finding (pipeline/extract/repeated_rows.py).
     assert endometrial.rows["identifiers"] == [
         {"identifier": "NRG-GY032", "identifier_type": "ORG_STUDY_ID"},
         {"identifier": "NCI-2023-09355", "identifier_type": "REGISTRY"},

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from pipeline.layouts import ctgov_text
-from pipeline.study_fields import build_study_row
+from pipeline.extract.layouts import ctgov_text
+from pipeline.extract.fields.study_fields import build_study_row
 
 SEED = "001"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import parsing
-from pipeline.decoding import decode_document
-from pipeline.layouts import ctgov_xml
-from pipeline.study_fields import build_study_row
+from pipeline.extract import parsing
+from pipeline.extract.decoding import decode_document
+from pipeline.extract.layouts import ctgov_xml
+from pipeline.extract.fields.study_fields import build_study_row
 from tests.conftest import read_seed
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ctgov_xml"

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from pipeline.layouts import mirror_page
-from pipeline.study_fields import build_study_row
+from pipeline.extract.layouts import mirror_page
+from pipeline.extract.fields.study_fields import build_study_row
 from tests.conftest import read_seed
 
 

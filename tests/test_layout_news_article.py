@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.layouts import news_article
+from pipeline.extract.layouts import news_article
 from tests.conftest import read_seed
 
 CITATION = (

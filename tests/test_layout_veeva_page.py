@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.layouts import veeva_page
-from pipeline.study_fields import build_study_row
+from pipeline.extract.layouts import veeva_page
+from pipeline.extract.fields.study_fields import build_study_row
 from tests.conftest import read_seed
 
 TITLE = (

@@ -11,9 +11,9 @@ import re
 import pandas as pd
 import pytest
 
-from pipeline.document import ParsedDocument
-from pipeline.formats import unknown_layout_reason
-from pipeline.nct_ids import read_nct_id
+from pipeline.extract.document import ParsedDocument
+from pipeline.extract.formats import unknown_layout_reason
+from pipeline.extract.fields.nct_ids import read_nct_id
 from pipeline.quality.models import validate_frame
 from tests.conftest import PROJECT_ROOT, read_seed
 from tests.pipeline_helpers import assert_survives, materialize_all, published, settings_in

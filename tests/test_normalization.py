@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from pipeline.ages import parse_age_range, parse_age_years
-from pipeline.dates import is_definitely_before, parse_partial_date
-from pipeline.decoding import UnreadableDocument, decode_document
-from pipeline.vocabularies import ALLOCATION, INTERVENTION_MODEL, MASKING, OVERALL_STATUS, PHASE, to_vocabulary
+from pipeline.extract.fields.ages import parse_age_range, parse_age_years
+from pipeline.extract.fields.dates import is_definitely_before, parse_partial_date
+from pipeline.extract.decoding import UnreadableDocument, decode_document
+from pipeline.registry.vocabularies import ALLOCATION, INTERVENTION_MODEL, MASKING, OVERALL_STATUS, PHASE, to_vocabulary
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.tables import CONTRACT_TABLES, PUBLISHED_TABLES
+from pipeline.registry.tables import CONTRACT_TABLES, PUBLISHED_TABLES
 from tests.pipeline_helpers import materialize_all, published, query, settings_in
 
 

@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.redaction import REDACTED
-from pipeline.settings import TrialSettings
+from pipeline.publish.redaction import REDACTED
+from pipeline.orchestration.settings import TrialSettings
 from tests.conftest import PROJECT_ROOT
 from tests.pipeline_helpers import assert_survives, materialize_all, query, settings_in
 

@@ -161,7 +161,7 @@ def test_a_condition_listed_twice_is_kept_once_and_does_not_block(tmp_path):
 
 def _with_merge_defect(monkeypatch, table_name: str) -> None:
     """A defect of trialflow's own: the merge emits each of one table's rows twice."""
-    from pipeline import merge
+    from pipeline.build import merge
 
     real = merge.child_table_sql
 
@@ -193,7 +193,7 @@ def test_a_blocking_failure_leaves_the_published_parquet_untouched(tmp_path, mon
 
 def test_a_child_row_whose_trial_has_no_studies_row_blocks(tmp_path, monkeypatch):
     """Another defect of trialflow's own: studies loses a trial whose sites, criteria, ... are merged."""
-    from pipeline import merge
+    from pipeline.build import merge
 
     real = merge.studies_sql
     monkeypatch.setattr(merge, "studies_sql", lambda scope="TRUE": f"SELECT * FROM ({real(scope)}) "
@@ -244,7 +244,7 @@ def test_the_quality_summary_panel_shows_the_documents_with_most_findings_first(
     import pyarrow as pa
 
     from assets.metadata import quality_summary_metadata
-    from pipeline.warehouse import ensure_tables, insert_arrow
+    from pipeline.store.warehouse import ensure_tables, insert_arrow
 
     conn = duckdb.connect()
     ensure_tables(conn)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from pipeline.parsing import parse_document
+from pipeline.extract.parsing import parse_document
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.swaps import repair_child_rows
-from pipeline.study_fields import build_study_row
-from pipeline.warehouse import rows_to_arrow, schema_of
+from pipeline.extract.fields.swaps import repair_child_rows
+from pipeline.extract.fields.study_fields import build_study_row
+from pipeline.store.warehouse import rows_to_arrow, schema_of
 
 
 def frame(table: str, rows: list[dict]):

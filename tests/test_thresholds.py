@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.layouts import mirror_page, veeva_page
-from pipeline.tables import ELIGIBILITY_THRESHOLDS
-from pipeline.thresholds import extract_thresholds
+from pipeline.extract.layouts import mirror_page, veeva_page
+from pipeline.registry.tables import ELIGIBILITY_THRESHOLDS
+from pipeline.extract.free_text.thresholds import extract_thresholds
 from tests.conftest import read_seed
 
 

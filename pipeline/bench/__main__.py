@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline.bench.benchmark import run_benchmark
 from pipeline.bench.generate import DEFAULT_FAULT_SHARE, FAULTS, GenerationSummary, generate_corpus
 from pipeline.bench.largest import time_giants, timing_line
-from pipeline.settings import DEFAULT_MAX_DOCUMENT_BYTES
+from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES
 
 
 def _summary_lines(summary: GenerationSummary, seconds: float) -> list[str]:

@@ -31,7 +31,7 @@ import json, sys, time
 from pathlib import Path
 import dagster as dg
 from pipeline.definitions import build_definitions
-from pipeline.settings import TrialSettings
+from pipeline.orchestration.settings import TrialSettings
 
 folder = Path(sys.argv[1])
 settings = TrialSettings(Path(sys.argv[2]), folder / "warehouse.duckdb", folder / "published")

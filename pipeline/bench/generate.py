@@ -62,8 +62,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.conditions import CONDITION_FAMILIES
-from pipeline.drugs import find_drug_mentions, generic_names
+from pipeline.extract.free_text.conditions import CONDITION_FAMILIES
+from pipeline.extract.free_text.drugs import find_drug_mentions, generic_names
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = PROJECT_ROOT / "seeds"

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.parsing import parse_document
-from pipeline.settings import DEFAULT_MAX_DOCUMENT_BYTES
+from pipeline.extract.parsing import parse_document
+from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES
 
 _ROOT = Path(__file__).resolve().parents[2]
 # What the patterns are sensitive to: each filler is repeated until the document reaches the limit.

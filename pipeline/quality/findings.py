@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from pipeline.document import Finding
+from pipeline.extract.document import Finding
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.tables import CONTRACT_TABLES, EVIDENCE_TRIAL_LINKS, STUDY_SOURCES, TABLES_BY_NAME, TRIAL_CHILD_TABLES
-from pipeline.scope import TrialScope
-from pipeline.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
+from pipeline.registry.tables import CONTRACT_TABLES, EVIDENCE_TRIAL_LINKS, STUDY_SOURCES, TABLES_BY_NAME, TRIAL_CHILD_TABLES
+from pipeline.store.scope import TrialScope
+from pipeline.store.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
 
 # Tables whose rows the models validate: everything published except the findings themselves.
 VALIDATED_TABLES: tuple[str, ...] = tuple(

@@ -1,4 +1,4 @@
-"""pandera models for every table, derived from the one declaration in `pipeline.tables`.
+"""pandera models for every table, derived from the one declaration in `pipeline.registry.tables`.
 
 Nothing here restates a column: types, vocabularies, patterns, bounds and
 keys all come from the declaration, so the Arrow schema that loads the
@@ -16,8 +16,8 @@ import pyarrow as pa_arrow
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
-from pipeline.document import Finding
-from pipeline.tables import TABLES_BY_NAME, Column, Table
+from pipeline.extract.document import Finding
+from pipeline.registry.tables import TABLES_BY_NAME, Column, Table
 
 _PANDAS_TYPES: dict[pa_arrow.DataType, Any] = {
     pa_arrow.string(): str,

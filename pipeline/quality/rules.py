@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.dates import PartialDate, is_definitely_before
-from pipeline.document import Finding
+from pipeline.extract.fields.dates import PartialDate, is_definitely_before
+from pipeline.extract.document import Finding
 
 _DATE_PAIRS: tuple[tuple[str, str, str], ...] = (
     # (earlier, later, severity)

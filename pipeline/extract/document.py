@@ -1,0 +1,129 @@
+"""What a layout parser returns: one document's facts, before they are typed.
+
+Layouts only read; they do not decide how a status or an age is spelled in
+the warehouse. They hand over the study's fields as the document wrote them
+(so swapped or odd values can still be recognised and repaired in one place,
+`pipeline.extract.fields.study_fields`) and child-table rows already in the contract's
+vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.registry.vocabularies import to_vocabulary
+
+# The study fields a layout may fill, with the text exactly as written.
+STUDY_FIELDS = (
+    "brief_title",
+    "official_title",
+    "overall_status",
+    "phase",
+    "study_type",
+    "enrollment",  # "48 participants", "25 estimated patients", "60"
+    "enrollment_type",
+    "start_date",
+    "primary_completion_date",
+    "completion_date",
+    "first_submitted_date",
+    "first_posted_date",
+    "last_update_posted_date",
+    "last_verified_date",
+    "min_age",  # "18 Years"
+    "max_age",
+    "age_range",  # one field holding both ends: "18 to 75 years old", "18 Years and older"
+    "sex",
+    "healthy_volunteers",
+    "allocation",
+    "intervention_model",
+    "primary_purpose",
+    "masking",
+    "lead_sponsor",
+    "brief_summary",
+    "detailed_description",
+)
+
+
+@dataclass
+class Finding:
+    """A defect found while reading or checking a document, for `quality_findings`."""
+
+    check_name: str
+    category: str
+    severity: str
+    message: str
+    field: str | None = None
+    observed: str | None = None
+    nct_id: str | None = None
+    source_file: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "check_name": self.check_name,
+            "category": self.category,
+            "severity": self.severity,
+            "nct_id": self.nct_id,
+            "source_file": self.source_file,
+            "field": self.field,
+            "observed": self.observed,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ParsedDocument:
+    """One document's content.
+
+    `study` holds raw texts keyed by STUDY_FIELDS (trial layouts only).
+    `rows` maps a table name (conditions, sites, evidence, ...) to its rows,
+    without nct_id and source_file, which the caller adds.
+    """
+
+    format: str
+    nct_id: str | None = None
+    study: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def set_study_field(self, name: str, text: str | None) -> None:
+        """Record a study field; blank text counts as not stated."""
+        if name not in STUDY_FIELDS:
+            raise KeyError(f"unknown study field {name!r}")
+        if text is not None and text.strip():
+            self.study[name] = text.strip()
+
+    def add_row(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+    def report(self, category: str, severity: str, message: str, *, field: str | None = None,
+               observed: str | None = None, check_name: str | None = None) -> None:
+        self.findings.append(
+            Finding(
+                check_name=check_name or f"parse_{self.format}",
+                category=category,
+                severity=severity,
+                message=message,
+                field=field,
+                observed=observed,
+            )
+        )
+
+    def vocabulary_value(self, label: str | None, vocabulary: tuple[str, ...], field: str) -> str | None:
+        """A child-table value in the contract's vocabulary.
+
+        A label outside the vocabulary becomes null plus a `domain` finding
+        that keeps the text, so nothing the document said is lost unseen.
+        """
+        if label is None or not label.strip():
+            return None
+        value = to_vocabulary(label, vocabulary)
+        if value is None:
+            self.report(
+                "domain",
+                "WARNING",
+                f"{field} {label.strip()!r} is not one of {', '.join(vocabulary)}",
+                field=field,
+                observed=label.strip(),
+            )
+        return value
