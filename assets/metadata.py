@@ -8,8 +8,8 @@ import pyarrow as pa
 
 from pipeline.publish.preview import markdown_preview
 from pipeline.publish.parquet import redact_table
-from pipeline.publish.redaction import PERSONAL_COLUMNS, ContactRedaction
-from pipeline.registry.tables import TABLES_BY_NAME
+from pipeline.publish.redaction import ContactRedaction
+from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME
 from pipeline.store.warehouse import row_count, schema_of
 
 _PREVIEW_ROWS = 5

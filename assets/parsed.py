@@ -10,7 +10,7 @@ from pipeline.build.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
 from pipeline.orchestration.resources import TrialFolders, WarehouseResource
 from pipeline.store.scope import clear_pending, plan_scope
-from pipeline.registry.tables import EVIDENCE_TRIAL_LINKS, TRIAL_CHILD_TABLES
+from pipeline.registry.tables import EVIDENCE_TRIAL_LINKS, Role, Step, names, tables_with
 from pipeline.store.warehouse import transaction
 
 PARSED_GROUP = "parsed"
@@ -25,13 +25,12 @@ DOCUMENT_RECORDS = dg.AssetSpec(
 )
 
 
+# The published tables parsing writes; the rest of its rows are DOCUMENT_RECORDS.
+PARSED_TABLES = names(tables_with(Role.PUBLISHED, step=Step.PARSED))
+
+
 @dg.multi_asset(
-    specs=[
-        table_spec("documents", PARSED_GROUP, deps=["raw_documents"]),
-        table_spec("evidence", PARSED_GROUP, deps=["raw_documents"]),
-        table_spec("evidence_findings", PARSED_GROUP, deps=["raw_documents"]),
-        DOCUMENT_RECORDS,
-    ],
+    specs=[*(table_spec(name, PARSED_GROUP, deps=["raw_documents"]) for name in PARSED_TABLES), DOCUMENT_RECORDS],
     pool="duckdb",
 )
 def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource):
@@ -46,7 +45,7 @@ def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFold
             f"parsed {len(summary.parsed)}, quarantined {len(summary.quarantined)}, "
             f"removed {len(summary.removed)} document(s); formats {dict(summary.formats)}"
         )
-        for name in ("documents", "evidence", "evidence_findings"):
+        for name in PARSED_TABLES:
             yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(conn, name))
     yield dg.MaterializeResult(
         asset_key="document_records",
@@ -59,9 +58,10 @@ def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFold
     )
 
 
-MERGED_TABLES = ["study_sources", "studies", *(t.name for t in TRIAL_CHILD_TABLES)]
-QUALITY_TABLES = ["quality_findings", "quality_summary"]
-QUALITY_DEPS = [*MERGED_TABLES, EVIDENCE_TRIAL_LINKS.name, "documents", "evidence", "evidence_findings"]
+MERGED_TABLES = list(names(tables_with(step=Step.MERGED)))
+QUALITY_TABLES = list(names(tables_with(step=Step.QUALITY)))
+# The findings judge every validated table.
+QUALITY_DEPS = list(names(tables_with(Role.VALIDATED)))
 
 
 @dg.multi_asset(

@@ -9,11 +9,9 @@ the same story.
 
 All the checks run in one op that reads `quality_findings` once: each is
 still its own asset check in the UI (selectable on its own, blocking or
-not), but a run no longer opens the warehouse 27 times to read 27 slices
-of one table.
+not), while the warehouse is opened once per run rather than once per
+check to read a slice of the same table.
 """
-
-from dataclasses import dataclass
 
 import dagster as dg
 import pyarrow as pa
@@ -21,8 +19,10 @@ import pyarrow.compute as pc
 
 from pipeline.store.file_names import loggable
 from pipeline.publish.preview import markdown_preview
-from pipeline.publish.parquet import PERSONAL_FINDING_FIELDS, redact_table
+from pipeline.publish.parquet import redact_table
+from pipeline.registry.tables import PERSONAL_FINDING_FIELDS
 from pipeline.orchestration.resources import WarehouseResource
+from pipeline.registry.checks import AssetCheck
 
 _SAMPLE_ROWS = 10
 _LOGGED_ERRORS = 20
@@ -49,26 +49,11 @@ ORDER BY owner, position
 """
 
 
-@dataclass(frozen=True)
-class QualityCheck:
-    """A check on one asset, fed by the findings whose check_name it lists.
-
-    `blocking` checks stop publishing when they fail with ERROR severity;
-    a failure whose worst finding is a WARNING never blocks.
-    """
-
-    asset: str
-    name: str
-    description: str
-    finding_checks: tuple[str, ...]
-    blocking: bool = False
-
-    @property
-    def key(self) -> dg.AssetCheckKey:
-        return dg.AssetCheckKey(dg.AssetKey(self.asset), self.name)
+def check_key(check: AssetCheck) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey(check.asset), check.name)
 
 
-def check_result(check: QualityCheck, counts: dict[str, int], first: pa.Table) -> dg.AssetCheckResult:
+def check_result(check: AssetCheck, counts: dict[str, int], first: pa.Table) -> dg.AssetCheckResult:
     """Passed when there is no ERROR or WARNING finding; severity from the worst one.
 
     `counts` holds the findings by severity, `first` the first of them, worst first.
@@ -87,7 +72,7 @@ def check_result(check: QualityCheck, counts: dict[str, int], first: pa.Table) -
                                severity=severity, metadata=metadata)
 
 
-def error_lines(check: QualityCheck, findings: pa.Table, errors: int | None = None) -> list[str]:
+def error_lines(check: AssetCheck, findings: pa.Table, errors: int | None = None) -> list[str]:
     """One line per ERROR finding a user can act on: which document, which trial, what is wrong.
 
     At most _LOGGED_ERRORS lines, then how many more there are (`errors`,
@@ -110,14 +95,14 @@ def error_lines(check: QualityCheck, findings: pa.Table, errors: int | None = No
     return lines
 
 
-def _owners(checks: list[QualityCheck]) -> pa.Table:
-    pairs = [(finding_check, check.key.to_user_string()) for check in checks for finding_check in check.finding_checks]
+def _owners(checks: list[AssetCheck]) -> pa.Table:
+    pairs = [(finding_check, check_key(check).to_user_string()) for check in checks for finding_check in check.finding_checks]
     return pa.table({"check_name": [p[0] for p in pairs], "owner": [p[1] for p in pairs]})
 
 
-def _read_findings(warehouse: WarehouseResource, checks: list[QualityCheck]) -> tuple[dict, dict]:
+def _read_findings(warehouse: WarehouseResource, checks: list[AssetCheck]) -> tuple[dict, dict]:
     """Per check: its findings counted by severity, and its first rows (worst first) plus its first errors."""
-    counts: dict[str, dict[str, int]] = {check.key.to_user_string(): {} for check in checks}
+    counts: dict[str, dict[str, int]] = {check_key(check).to_user_string(): {} for check in checks}
     with warehouse.get_connection() as conn:
         conn.register("_owners", _owners(checks))
         for owner, severity, count in conn.execute(_COUNTS_SQL).fetchall():
@@ -128,9 +113,9 @@ def _read_findings(warehouse: WarehouseResource, checks: list[QualityCheck]) -> 
     return counts, rows
 
 
-def build_asset_checks(checks: list[QualityCheck]) -> dg.AssetChecksDefinition:
+def build_asset_checks(checks: list[AssetCheck]) -> dg.AssetChecksDefinition:
     """Every quality check as an asset check of one op; a subset can run on its own."""
-    by_key = {check.key: check for check in checks}
+    by_key = {check_key(check): check for check in checks}
 
     @dg.multi_asset_check(
         name="quality_checks",
@@ -146,7 +131,7 @@ def build_asset_checks(checks: list[QualityCheck]) -> dg.AssetChecksDefinition:
         selected = [check for key, check in by_key.items() if key in context.selected_asset_check_keys]
         counts, first = _read_findings(warehouse, selected)
         for check in selected:
-            owner = check.key.to_user_string()
+            owner = check_key(check).to_user_string()
             # The checks tab and the log are no place for a phone or an email.
             findings = redact_table("quality_findings", first[owner])
             errors = findings.filter(pc.equal(findings.column("severity"), "ERROR"))

@@ -15,9 +15,9 @@ from pipeline.orchestration.settings import TrialSettings
 
 # DuckDB would take most of the machine's memory for its buffers before
 # spilling; bounded to 600 MB (it spills to <warehouse>.tmp beyond that), a
-# run over 100,000 documents keeps its processes together under 1.5 GiB.
-# Checkpointing every 1 GB of log instead of every 16 MB saves most of the
-# commit time of staging and parsing, which commit a batch at a time.
+# large run's processes fit together in a small machine's memory.
+# Checkpointing every 1 GB of log rather than DuckDB's default 16 MB saves
+# most of the commit time of staging and parsing, which commit a batch at a time.
 WAREHOUSE_CONNECTION_CONFIG = {"memory_limit": "600MB", "threads": 2, "checkpoint_threshold": "1GB"}
 
 

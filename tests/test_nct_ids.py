@@ -34,7 +34,7 @@ def in_digits(nct_id: str, zero: str, prefix: str = "NCT") -> str:
     ("NCT0999990" + chr(ord(EXTENDED_ARABIC_INDIC) + 4), "NCT09999904"),  # one digit is enough
 ])
 def test_an_id_in_other_digits_is_read_as_ascii_and_reported(written, expected):
-    doc = ParsedDocument(format="test")
+    doc = ParsedDocument(format="mirror_page")
     assert read_nct_id(doc, f" {written} ") == expected
     assert [(f.category, f.severity, f.field, f.observed) for f in doc.findings] == [
         ("identifier", "WARNING", "nct_id", written)]
@@ -49,13 +49,13 @@ def test_an_id_in_other_digits_is_read_as_ascii_and_reported(written, expected):
     "nct09999901",
 ])
 def test_what_is_not_an_nct_id_stays_unread(written):
-    doc = ParsedDocument(format="test")
+    doc = ParsedDocument(format="mirror_page")
     assert read_nct_id(doc, written) is None
     assert doc.findings == []
 
 
 def test_an_ascii_id_gives_no_finding_and_case_is_ignored_only_when_asked():
-    doc = ParsedDocument(format="test")
+    doc = ParsedDocument(format="mirror_page")
     assert read_nct_id(doc, "NCT07203053") == "NCT07203053"
     assert read_nct_id(doc, "nct07203053", ignore_case=True) == "NCT07203053"
     assert doc.findings == []

@@ -219,10 +219,10 @@ def test_a_child_row_whose_trial_has_no_studies_row_blocks(tmp_path, monkeypatch
 def test_a_blocking_failure_names_the_document_in_one_log_line():
     import pyarrow as pa
 
-    from checks.catalog import schema_checks
     from checks.factory import error_lines
+    from pipeline.registry.checks import SCHEMA_CHECKS
 
-    check = next(c for c in schema_checks() if c.asset == "conditions")
+    check = next(c for c in SCHEMA_CHECKS if c.asset == "conditions")
     findings = pa.table({
         "severity": ["ERROR", "WARNING", "ERROR"],
         "source_file": [SEED_000, SEED_000, SEED_001],

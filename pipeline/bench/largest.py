@@ -1,6 +1,7 @@
 """The largest and most hostile documents staging lets through, and how long each takes to parse.
 
-Staging refuses files above 5 MiB, so 5 MiB is the most a parser is ever
+Staging refuses files above its size limit (`DEFAULT_MAX_DOCUMENT_BYTES`
+unless the user sets another), so that is the most a parser is ever
 handed. What makes a parser slow is not the size alone but what the size is
 made of: one criterion, arm description or summary blown up to megabytes,
 thousands of sites, or runs of the characters a pattern hesitates over

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.registry.checks import parse_check, require_registered
 from pipeline.registry.vocabularies import to_vocabulary
 
 # The study fields a layout may fill, with the text exactly as written.
@@ -70,6 +71,10 @@ class Finding:
             "message": self.message,
         }
 
+    def __post_init__(self) -> None:
+        # A typo'd check name fails where it is written, not as findings no asset check shows.
+        require_registered(self.check_name)
+
 
 @dataclass
 class ParsedDocument:
@@ -100,7 +105,7 @@ class ParsedDocument:
                observed: str | None = None, check_name: str | None = None) -> None:
         self.findings.append(
             Finding(
-                check_name=check_name or f"parse_{self.format}",
+                check_name=check_name or parse_check(self.format),
                 category=category,
                 severity=severity,
                 message=message,

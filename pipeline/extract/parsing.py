@@ -28,7 +28,9 @@ from pipeline.extract.fields.study_fields import build_study_row
 from pipeline.extract.fields.swaps import repair_child_rows
 from pipeline.extract.free_text.thresholds import extract_thresholds
 from pipeline.orchestration.settings import DEFAULT_TIME_BUDGET_SECONDS
-from pipeline.store.warehouse import PARSED_FINDINGS, rows_to_arrow
+from pipeline.registry.checks import DOCUMENT_READABLE
+from pipeline.registry.tables import PARSED_FINDINGS
+from pipeline.store.warehouse import rows_to_arrow
 
 _PIPELINE_DIR = Path(__file__).resolve().parents[1]
 # What decides a document's rows: everything under extract/ (layouts, field
@@ -86,7 +88,7 @@ def _quarantine(result: DocumentResult, reason: str) -> DocumentResult:
     result.document["error"] = reason
     result.findings.append(
         Finding(
-            check_name="check_document_readable",
+            check_name=DOCUMENT_READABLE,
             category="parse",
             severity="ERROR",
             message=f"{result.document['source_file']} was quarantined: {reason}",
@@ -149,7 +151,7 @@ def _extract_from_free_text(parsed: ParsedDocument, result: DocumentResult) -> N
     result.findings.extend(findings)
     if allowance.skipped:
         result.findings.append(Finding(
-            "check_document_readable", "parse", "WARNING",
+            DOCUMENT_READABLE, "parse", "WARNING",
             f"the criteria, descriptions and summaries hold {allowance.skipped / 1024:,.0f} KiB beyond the "
             f"{FREE_TEXT_LIMIT // 1024} KiB read for doses and thresholds: that text is stored but not read for them"))
 
@@ -255,7 +257,7 @@ def _read_document(result: DocumentResult, data: bytes) -> None:
     text = decoded.text
     result.document["encoding"] = decoded.encoding
     for note in decoded.notes:
-        result.findings.append(Finding("check_document_readable", "parse", "INFO", note))
+        result.findings.append(Finding(DOCUMENT_READABLE, "parse", "INFO", note))
 
     layout = detect_layout(text)
     if layout is None:
@@ -338,7 +340,7 @@ def make_storable(result: DocumentResult) -> DocumentResult:
     if "surrogate" in reason:
         _replace_lone_surrogates(result)
         result.findings.append(Finding(
-            "check_document_readable", "parse", "WARNING",
+            DOCUMENT_READABLE, "parse", "WARNING",
             "the document holds unpaired UTF-16 surrogates (escapes such as \\ud800 that encode no "
             "character); each was replaced by U+FFFD", source_file=result.document["source_file"],
             nct_id=result.document["nct_id"]))

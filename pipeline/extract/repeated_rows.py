@@ -15,10 +15,9 @@ import json
 from typing import Any
 
 from pipeline.extract.document import Finding, ParsedDocument
-from pipeline.publish.redaction import PERSONAL_COLUMNS
-from pipeline.registry.tables import TABLES_BY_NAME
+from pipeline.registry.checks import REPEATED_ROWS
+from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME
 
-CHECK_NAME = "check_repeated_rows"
 # Columns the caller adds, equal for every row of one document.
 _ADDED_COLUMNS = ("nct_id", "source_file", "position")
 _SHOWN_REPEATS = 3
@@ -62,7 +61,7 @@ def _repeat_finding(table: str, stated: int, repeated: list[dict[str, Any]]) -> 
     )
     more = f" | ... {len(repeated) - _SHOWN_REPEATS} more" if len(repeated) > _SHOWN_REPEATS else ""
     return Finding(
-        check_name=CHECK_NAME,
+        check_name=REPEATED_ROWS,
         category="parse",
         severity="INFO",
         message=f"{len(repeated)} of the {stated} {table} rows the document lists repeat an earlier row in every "

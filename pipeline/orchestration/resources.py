@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
 from pipeline.orchestration.run_recovery import DeadRunWatch
+from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_TIME_BUDGET_SECONDS
 
 
 class WarehouseLockedError(RuntimeError):
@@ -27,9 +28,9 @@ class TrialFolders(dg.ConfigurableResource):
 
     source_dir: str
     publish_dir: str
-    max_document_bytes: int = 5 * 1024 * 1024
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     redact_contacts: bool = False
-    document_time_budget: float = 30.0
+    document_time_budget: float = DEFAULT_TIME_BUDGET_SECONDS
 
     @property
     def source_path(self) -> Path:

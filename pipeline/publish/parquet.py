@@ -26,12 +26,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.publish.redaction import ContactRedaction
+from pipeline.registry.tables import PERSONAL_FINDING_FIELDS
 
 MANIFEST_NAME = "manifest.json"
 _KEEP_VERSIONS = 2
 
-
-PERSONAL_FINDING_FIELDS = ["phone", "email", "phone,email"]
 _WITHHELD = "a contact's phone or email was flagged; the details are withheld from the published files"
 
 

@@ -35,7 +35,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.registry.tables import TABLES_BY_NAME
+from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME
 
 REDACTED = "[redacted]"
 
@@ -57,16 +57,12 @@ _MAY_HOLD_CONTACT = r"@|\p{Nd}(?:[\s().\-/]{0,3}\p{Nd}){6}"
 _MIN_PHONE_DIGITS = 7
 
 # Text columns that carry people's details by nature.
-_CONTACT_COLUMNS = {("officials", "name"), ("officials", "affiliation"), ("contacts", "name"),
-                    ("contacts", "role"), ("contacts", "facility"), ("sites", "facility")}
+_CONTACT_COLUMNS = {(t.name, column) for t in TABLES_BY_NAME.values() for column in t.about_people}
 # A finding whose field names one of these is about contact details.
 _CONTACT_FINDING_FIELD = re.compile(r"contact|phone|email|official|affiliation|site|facility|location",
                                     re.IGNORECASE)
 # Columns that name rather than describe: files, runs, vocabulary values.
 _IDENTIFYING_COLUMNS = {"source_file", "source_files", "parsed_run_id"}
-
-# The contact columns themselves are left empty, not marked.
-PERSONAL_COLUMNS = {"contacts": ("phone", "email")}
 
 
 def ascii_digits(text: str) -> str:
@@ -155,7 +151,7 @@ class ContactRedaction:
         return contact_text and "/" not in written and not _THOUSANDS.fullmatch(written)
 
     def table(self, name: str, table: pa.Table) -> pa.Table:
-        """A table with every text column scrubbed; contacts' phone and email columns left empty."""
+        """A table with every text column scrubbed; its personal columns (contacts' phone and email) left empty."""
         for column in PERSONAL_COLUMNS.get(name, ()):
             index = table.schema.get_field_index(column)
             table = table.set_column(index, table.schema.field(index), pa.nulls(table.num_rows, pa.string()))

@@ -22,22 +22,20 @@ import pandas as pd
 from pipeline.extract.document import Finding
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
-from pipeline.registry.tables import CONTRACT_TABLES, EVIDENCE_TRIAL_LINKS, STUDY_SOURCES, TABLES_BY_NAME, TRIAL_CHILD_TABLES
+from pipeline.registry import checks
+from pipeline.registry.tables import PARSED_FINDINGS, TABLES_BY_NAME, Role, names, tables_with
 from pipeline.store.scope import TrialScope
-from pipeline.store.warehouse import PARSED_FINDINGS, insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
+from pipeline.store.warehouse import insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
 
-# Tables whose rows the models validate: everything published except the findings themselves.
-VALIDATED_TABLES: tuple[str, ...] = tuple(
-    t.name for t in (*CONTRACT_TABLES, STUDY_SOURCES) if t.name != "quality_findings"
-)
-
-_RULE_TABLES = ("studies", "eligibility_criteria", "outcomes", "evidence_findings", "dosing", "study_sources")
+VALIDATED_TABLES: tuple[str, ...] = names(tables_with(Role.VALIDATED))
+# Every table a rule reads, and those of them the models validate in the rules' buckets.
+_RULE_TABLES: tuple[str, ...] = names(tables_with(Role.READ_BY_RULES))
+_VALIDATED_RULE_TABLES: tuple[str, ...] = names(tables_with(Role.READ_BY_RULES, Role.VALIDATED))
 
 # Rows of the largest table validated at once: bounds memory whatever the corpus size.
 _BUCKET_ROWS = 200_000
 
-# Tables whose every row belongs to a published trial.
-TRIAL_ROW_TABLES: tuple[str, ...] = tuple(t.name for t in (*TRIAL_CHILD_TABLES, STUDY_SOURCES, EVIDENCE_TRIAL_LINKS))
+TRIAL_ROW_TABLES: tuple[str, ...] = names(tables_with(Role.TRIAL_ROWS))
 
 _WITHOUT_TRIAL_SQL = """
 SELECT t.nct_id, t.source_file, count(*) AS rows
@@ -114,7 +112,7 @@ def rows_without_trial(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> li
         where = scope.rows_sql(True, True)
         for nct_id, source_file, rows in conn.execute(_WITHOUT_TRIAL_SQL.format(table=table, scope=where)).fetchall():
             findings.append(Finding(
-                check_name=f"schema_{table}",
+                check_name=checks.schema_check(table),
                 category="identifier",
                 severity="ERROR",
                 message=f"{table} holds {rows} row(s) of {nct_id} from {source_file} but studies has no row "
@@ -141,20 +139,23 @@ def collect_findings(conn: duckdb.DuckDBPyConnection, scope: TrialScope = TrialS
     largest.
     """
     for name in VALIDATED_TABLES:
-        if name in _RULE_TABLES:
+        if name in _VALIDATED_RULE_TABLES:
             continue
         buckets = Buckets(conn, scope, (name,))
         for bucket in buckets:
             yield _validated(buckets, name, bucket)[1]
     yield rows_without_trial(conn, scope)
-    buckets = Buckets(conn, scope, (*_RULE_TABLES, PARSED_FINDINGS.name, "parsed_studies"))
+    buckets = Buckets(conn, scope, (*_RULE_TABLES, PARSED_FINDINGS.name))
     for bucket in buckets:
         findings = [Finding(**row) for row in buckets.read(PARSED_FINDINGS.name, bucket).to_pylist()]
         frames = {}
         for name in _RULE_TABLES:
-            frames[name], table_findings = _validated(buckets, name, bucket)
-            findings.extend(table_findings)
-        findings.extend(_rule_findings(frames, to_frame(buckets.read("parsed_studies", bucket))))
+            if name in _VALIDATED_RULE_TABLES:
+                frames[name], table_findings = _validated(buckets, name, bucket)
+                findings.extend(table_findings)
+            else:
+                frames[name] = to_frame(buckets.read(name, bucket))
+        findings.extend(_rule_findings(frames))
         yield findings
 
 
@@ -170,15 +171,15 @@ class _Rule:
 
 
 _RULES: tuple[_Rule, ...] = (
-    _Rule(rules.check_date_order, ("studies",), "nct_id", "check_date_order", "date_order"),
-    _Rule(rules.check_enrollment, ("studies",), "nct_id", "check_enrollment", "enrollment"),
-    _Rule(rules.check_criteria_ages, ("studies", "eligibility_criteria"), "nct_id", "check_consistency", "consistency"),
-    _Rule(rules.check_title_ecog, ("studies", "eligibility_criteria"), "nct_id", "check_consistency", "consistency"),
-    _Rule(rules.check_randomization_wording, ("studies", "outcomes"), "nct_id", "check_consistency", "consistency"),
-    _Rule(rules.check_evidence_percentages, ("evidence_findings",), "source_file", "check_evidence_percentages",
+    _Rule(rules.check_date_order, ("studies",), "nct_id", checks.DATE_ORDER, "date_order"),
+    _Rule(rules.check_enrollment, ("studies",), "nct_id", checks.ENROLLMENT, "enrollment"),
+    _Rule(rules.check_criteria_ages, ("studies", "eligibility_criteria"), "nct_id", checks.CONSISTENCY, "consistency"),
+    _Rule(rules.check_title_ecog, ("studies", "eligibility_criteria"), "nct_id", checks.CONSISTENCY, "consistency"),
+    _Rule(rules.check_randomization_wording, ("studies", "outcomes"), "nct_id", checks.CONSISTENCY, "consistency"),
+    _Rule(rules.check_evidence_percentages, ("evidence_findings",), "source_file", checks.EVIDENCE_PERCENTAGES,
           "consistency"),
-    _Rule(rules.check_dose_steps, ("dosing",), "nct_id", "check_dose_steps", "consistency"),
-    _Rule(rules.check_duplicate_conflicts, ("parsed_studies", "study_sources"), "nct_id", "check_duplicate_conflict",
+    _Rule(rules.check_dose_steps, ("dosing",), "nct_id", checks.DOSE_STEPS, "consistency"),
+    _Rule(rules.check_duplicate_conflicts, ("parsed_studies", "study_sources"), "nct_id", checks.DUPLICATE_CONFLICT,
           "duplicate_conflict"),
 )
 
@@ -210,8 +211,7 @@ def _judged(rule: _Rule, frames: dict[str, pd.DataFrame]) -> list[Finding]:
     return findings
 
 
-def _rule_findings(frames: dict[str, pd.DataFrame], parsed_studies: pd.DataFrame) -> list[Finding]:
-    frames = {**frames, "parsed_studies": parsed_studies}
+def _rule_findings(frames: dict[str, pd.DataFrame]) -> list[Finding]:
     return [finding for rule in _RULES for finding in _judged(rule, frames)]
 
 

@@ -17,6 +17,7 @@ from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from pipeline.extract.document import Finding
+from pipeline.registry.checks import schema_check
 from pipeline.registry.tables import TABLES_BY_NAME, Column, Table
 
 _PANDAS_TYPES: dict[pa_arrow.DataType, Any] = {
@@ -123,7 +124,7 @@ def _findings_from(table: Table, frame: pd.DataFrame, cases: pd.DataFrame) -> li
             case = {**case, "column": ",".join(table.key)}
         findings.append(
             Finding(
-                check_name=f"schema_{table.name}",
+                check_name=schema_check(table.name),
                 category=category,
                 severity=severity,
                 message=message,

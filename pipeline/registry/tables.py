@@ -3,16 +3,20 @@
 The Arrow schema (used to load DuckDB and to write Parquet) and the pandera
 model (used by the quality checks) are both derived from these declarations,
 so a column added here appears everywhere and the two can never drift apart.
+So is every list of tables the pipeline works through: which step writes a
+table (`Step`), what else holds for it (`Role`: published, validated, read
+by the rules, ...) and which of its columns are personal data are stated
+here and nowhere else; other modules ask `tables_with(...)`.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from pipeline.registry import vocabularies as vocab
-from pipeline.extract.free_text.thresholds import ANALYTES, THRESHOLD_UNITS
 
 # ASCII digits only: Python's \d matches every script's (pipeline/nct_ids.py).
 NCT_ID_PATTERN = r"^NCT[0-9]{8}$"
@@ -47,14 +51,56 @@ class Column:
     max_value: float | None = None
 
 
+class Step(enum.Enum):
+    """The step of a run that writes a table; each table has exactly one."""
+
+    STAGED = "staging: the source files as received"
+    PARSED = "parsing: one document's rows, replaced whenever that document changes"
+    PENDING = "parsing: what changed since the trial tables were last built"
+    MERGED = "merging: one row set per trial, from the rows of all its documents"
+    LINKED = "linking: articles to the trials they are about, once the trials are merged"
+    QUALITY = "quality: every finding about the tables, computed with them"
+
+
+class Role(enum.Enum):
+    """What else holds for a table, besides the step that writes it."""
+
+    CONTRACT = "promised by the output contract (/work/shared/CONTRACT.md)"
+    PUBLISHED = "written to Parquet on every publication"
+    TRIAL_CHILD = "a trial's child rows: read per document into parsed_<table>, merged per trial"
+    VALIDATED = "checked against its pandera model by the asset check <table>.schema"
+    READ_BY_RULES = "read by the rules across fields and documents (pipeline.quality.rules)"
+    TRIAL_ROWS = "every row belongs to a trial that has a studies row"
+
+
 @dataclass(frozen=True)
 class Table:
-    """A table, its columns, and the columns that identify one row."""
+    """A table, its columns, the columns that identify one row, and its place in the pipeline.
+
+    `personal` names the columns that hold people's contact details: they
+    are emptied in everything published and never quoted in a log.
+    `about_people` names the text columns that name people or the places
+    they work, where a run of digits is taken for a phone number sooner
+    than elsewhere when published text is scrubbed.
+    """
 
     name: str
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default_factory=tuple)
+    step: Step = Step.PARSED
+    roles: frozenset[Role] = frozenset()
+    personal: tuple[str, ...] = ()
+    about_people: tuple[str, ...] = ()
+
+    @property
+    def built_with_findings(self) -> bool:
+        """Written in the transaction that computes the findings, so a failed check can still block publishing.
+
+        Tables of earlier steps are upstream of the findings: the op that
+        wrote them has finished before any check about them can run.
+        """
+        return self.step in (Step.MERGED, Step.LINKED, Step.QUALITY)
 
     @property
     def column_names(self) -> list[str]:
@@ -138,13 +184,15 @@ STUDY_DATE_FIELDS = (
 
 _STUDY_COLUMNS: tuple[Column, ...] = (
     _nct_id(),
-    Column("brief_title", STRING),
-    Column("official_title", STRING),
-    Column("overall_status", STRING, vocabulary=vocab.OVERALL_STATUS),
-    Column("phase", STRING, "null when the source does not say", vocabulary=vocab.PHASE),
-    Column("study_type", STRING, vocabulary=vocab.STUDY_TYPE),
+    Column("brief_title", STRING, "short title in plain language, as the registry lists it"),
+    Column("official_title", STRING, "full scientific title of the protocol"),
+    Column("overall_status", STRING, "recruitment status of the whole trial", vocabulary=vocab.OVERALL_STATUS),
+    Column("phase", STRING, "phase of drug development; null when the source does not say",
+           vocabulary=vocab.PHASE),
+    Column("study_type", STRING, "interventional, observational or expanded access", vocabulary=vocab.STUDY_TYPE),
     Column("enrollment", INTEGER, "number of participants", min_value=0),
-    Column("enrollment_type", STRING, vocabulary=vocab.ENROLLMENT_TYPE),
+    Column("enrollment_type", STRING, "whether enrollment is the target (ESTIMATED) or the count reached (ACTUAL)",
+           vocabulary=vocab.ENROLLMENT_TYPE),
     *_dated("start", "study start"),
     *_dated("primary_completion", "primary completion"),
     *_dated("completion", "study completion"),
@@ -152,18 +200,27 @@ _STUDY_COLUMNS: tuple[Column, ...] = (
     *_dated("first_posted", "first posted by the registry"),
     *_dated("last_update_posted", "last update posted by the registry"),
     *_dated("last_verified", "record last verified by the sponsor"),
-    Column("min_age_years", DOUBLE, "null means no lower limit", min_value=0, max_value=120),
-    Column("max_age_years", DOUBLE, "null means no upper limit", min_value=0, max_value=120),
-    Column("sex", STRING, vocabulary=vocab.SEX),
-    Column("healthy_volunteers", BOOLEAN),
-    Column("allocation", STRING, vocabulary=vocab.ALLOCATION),
-    Column("intervention_model", STRING, vocabulary=vocab.INTERVENTION_MODEL),
-    Column("primary_purpose", STRING, vocabulary=vocab.PRIMARY_PURPOSE),
-    Column("masking", STRING, vocabulary=vocab.MASKING),
-    Column("lead_sponsor", STRING),
-    Column("brief_summary", STRING),
-    Column("detailed_description", STRING),
+    Column("min_age_years", DOUBLE, "youngest eligible age in years; null means no lower limit",
+           min_value=0, max_value=120),
+    Column("max_age_years", DOUBLE, "oldest eligible age in years; null means no upper limit",
+           min_value=0, max_value=120),
+    Column("sex", STRING, "sex of the participants the trial accepts", vocabulary=vocab.SEX),
+    Column("healthy_volunteers", BOOLEAN, "whether people without the condition may take part"),
+    Column("allocation", STRING, "how participants are assigned to arms: randomized or not",
+           vocabulary=vocab.ALLOCATION),
+    Column("intervention_model", STRING, "design of the arms: single group, parallel, crossover, ...",
+           vocabulary=vocab.INTERVENTION_MODEL),
+    Column("primary_purpose", STRING, "main reason for the trial: treatment, prevention, diagnosis, ...",
+           vocabulary=vocab.PRIMARY_PURPOSE),
+    Column("masking", STRING, "who does not know which intervention a participant gets (blinding)",
+           vocabulary=vocab.MASKING),
+    Column("lead_sponsor", STRING, "organization responsible for the trial"),
+    Column("brief_summary", STRING, "short description of the trial's purpose, in plain language"),
+    Column("detailed_description", STRING, "longer technical description of the protocol"),
 )
+
+_PUBLISHED_MERGED = frozenset({Role.CONTRACT, Role.PUBLISHED, Role.VALIDATED})
+_PUBLISHED_CHILD = frozenset({*_PUBLISHED_MERGED, Role.TRIAL_CHILD, Role.TRIAL_ROWS})
 
 # Per-document study rows carry their source; the merged `studies` table
 # says which document won (source_file) and lists every document seen.
@@ -172,6 +229,7 @@ PARSED_STUDIES = Table(
     "One row per trial per document, before documents about the same trial are merged.",
     (*_STUDY_COLUMNS, _source_file()),
     key=("source_file",),
+    roles=frozenset({Role.READ_BY_RULES}),
 )
 
 STUDIES = Table(
@@ -184,13 +242,22 @@ STUDIES = Table(
         Column("source_files", STRING_LIST, "every document about this trial"),
     ),
     key=("nct_id",),
+    step=Step.MERGED,
+    roles=_PUBLISHED_MERGED | {Role.READ_BY_RULES},
 )
 
 CONDITIONS = Table(
     "conditions",
     "Conditions or diseases a trial studies.",
-    (_nct_id(), _position(), Column("condition", STRING, nullable=False), _source_file()),
+    (
+        _nct_id(),
+        _position(),
+        Column("condition", STRING, "disease or condition, as the document names it", nullable=False),
+        _source_file(),
+    ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
 )
 
 INTERVENTIONS = Table(
@@ -199,12 +266,15 @@ INTERVENTIONS = Table(
     (
         _nct_id(),
         _position(),
-        Column("intervention_type", STRING, vocabulary=vocab.INTERVENTION_TYPE),
-        Column("name", STRING, nullable=False),
-        Column("description", STRING),
+        Column("intervention_type", STRING, "kind of intervention: drug, biological, device, procedure, ...",
+               vocabulary=vocab.INTERVENTION_TYPE),
+        Column("name", STRING, "intervention name, as the document writes it", nullable=False),
+        Column("description", STRING, "what the intervention is and how it is given"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
 )
 
 ARM_GROUPS = Table(
@@ -213,13 +283,16 @@ ARM_GROUPS = Table(
     (
         _nct_id(),
         _position(),
-        Column("label", STRING, nullable=False),
-        Column("group_type", STRING, vocabulary=vocab.ARM_GROUP_TYPE),
-        Column("description", STRING),
+        Column("label", STRING, "name of the arm or cohort", nullable=False),
+        Column("group_type", STRING, "role of the arm: experimental, active or placebo comparator, ...",
+               vocabulary=vocab.ARM_GROUP_TYPE),
+        Column("description", STRING, "what participants in the arm receive"),
         Column("intervention_names", STRING_LIST, "interventions the arm receives"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
 )
 
 DOSING = Table(
@@ -230,19 +303,22 @@ DOSING = Table(
         _position(),
         Column("drug", STRING, "normalized drug name (see pipeline/extract/data/drugs.csv)", nullable=False),
         Column("step", INTEGER, "order of the step within the drug's regimen", min_value=1),
-        Column("dose_value", DOUBLE, min_value=0),
+        Column("dose_value", DOUBLE, "amount given at this step, in dose_unit", min_value=0),
         Column("dose_value_max", DOUBLE, "upper end when the dose is a range (75-80 mg/m2)", min_value=0),
-        Column("dose_unit", STRING, vocabulary=vocab.DOSE_UNIT),
-        Column("route", STRING, vocabulary=vocab.ROUTE),
+        Column("dose_unit", STRING, "unit of dose_value: mg, mg/kg, mg/m2, AUC, Gy, ...",
+               vocabulary=vocab.DOSE_UNIT),
+        Column("route", STRING, "how the drug is given: IV, PO (by mouth), SC, ...", vocabulary=vocab.ROUTE),
         Column("timing", STRING, "cycle/day (C1D8), frequency (Q2W), days of a cycle, fractions"),
         Column("infusion_minutes", DOUBLE, "infusion duration when stated", min_value=0),
         Column("max_dose_value", DOUBLE, "the most the text allows (a cap or an upward adjustment)", min_value=0),
-        Column("max_dose_unit", STRING, vocabulary=vocab.DOSE_UNIT),
+        Column("max_dose_unit", STRING, "unit of max_dose_value", vocabulary=vocab.DOSE_UNIT),
         Column("dose_adjustment", STRING, "what the text says about changing the dose"),
         Column("text", STRING, "the sentence the step was read from"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD | {Role.READ_BY_RULES},
 )
 
 ELIGIBILITY_CRITERIA = Table(
@@ -251,12 +327,15 @@ ELIGIBILITY_CRITERIA = Table(
     (
         _nct_id(),
         _position(),
-        Column("criterion_type", STRING, vocabulary=vocab.CRITERION_TYPE, nullable=False),
+        Column("criterion_type", STRING, "whether the item admits (INCLUSION) or excludes (EXCLUSION)",
+               vocabulary=vocab.CRITERION_TYPE, nullable=False),
         Column("ordinal", INTEGER, "position within its type, from 1", min_value=1, nullable=False),
-        Column("text", STRING, nullable=False),
+        Column("text", STRING, "the criterion as written, nested items included", nullable=False),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD | {Role.READ_BY_RULES},
 )
 
 ELIGIBILITY_THRESHOLDS = Table(
@@ -265,18 +344,22 @@ ELIGIBILITY_THRESHOLDS = Table(
     (
         _nct_id(),
         _position(),
-        Column("criterion_type", STRING, vocabulary=vocab.CRITERION_TYPE),
-        Column("criterion_ordinal", INTEGER, min_value=1),
+        Column("criterion_type", STRING, "type of the criterion the threshold was read from",
+               vocabulary=vocab.CRITERION_TYPE),
+        Column("criterion_ordinal", INTEGER, "ordinal of that criterion within its type", min_value=1),
         Column("analyte", STRING, "upper snake case: ANC, PLATELETS, ECOG, AGE, ...", nullable=False,
-               vocabulary=ANALYTES),
-        Column("comparator", STRING, vocabulary=vocab.COMPARATOR),
-        Column("value", DOUBLE),
+               vocabulary=vocab.ANALYTES),
+        Column("comparator", STRING, "how a value must compare to the threshold: >=, >, <=, <, =",
+               vocabulary=vocab.COMPARATOR),
+        Column("value", DOUBLE, "the threshold, in unit"),
         Column("unit", STRING, "x10^9/L, g/L, mL/min, ULN (a multiple of the upper limit of normal), %, ...",
-               vocabulary=THRESHOLD_UNITS),
-        Column("text", STRING),
+               vocabulary=vocab.THRESHOLD_UNITS),
+        Column("text", STRING, "the words the threshold was read from"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
 )
 
 SPONSORS = Table(
@@ -285,12 +368,15 @@ SPONSORS = Table(
     (
         _nct_id(),
         _position(),
-        Column("name", STRING, nullable=False),
-        Column("role", STRING, vocabulary=vocab.SPONSOR_ROLE, nullable=False),
-        Column("agency_class", STRING, vocabulary=vocab.AGENCY_CLASS),
+        Column("name", STRING, "organization name", nullable=False),
+        Column("role", STRING, "LEAD sponsor or COLLABORATOR", vocabulary=vocab.SPONSOR_ROLE, nullable=False),
+        Column("agency_class", STRING, "kind of organization: NIH, other US federal, industry, network, ...",
+               vocabulary=vocab.AGENCY_CLASS),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
 )
 
 OFFICIALS = Table(
@@ -299,12 +385,16 @@ OFFICIALS = Table(
     (
         _nct_id(),
         _position(),
-        Column("name", STRING, nullable=False),
-        Column("role", STRING, vocabulary=vocab.OFFICIAL_ROLE),
-        Column("affiliation", STRING),
+        Column("name", STRING, "the official's name", nullable=False),
+        Column("role", STRING, "principal investigator, study chair, study director, ...",
+               vocabulary=vocab.OFFICIAL_ROLE),
+        Column("affiliation", STRING, "institution the official works for"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
+    about_people=("name", "affiliation"),
 )
 
 SITES = Table(
@@ -313,15 +403,18 @@ SITES = Table(
     (
         _nct_id(),
         _position(),
-        Column("facility", STRING),
-        Column("city", STRING),
-        Column("state", STRING),
+        Column("facility", STRING, "hospital, clinic or other facility name"),
+        Column("city", STRING, "city of the facility"),
+        Column("state", STRING, "state, province or region"),
         Column("zip", STRING, "postal code, which tells apart sites sharing a name in one city"),
-        Column("country", STRING),
-        Column("status", STRING, vocabulary=vocab.SITE_STATUS),
+        Column("country", STRING, "country of the facility"),
+        Column("status", STRING, "recruitment status at this site", vocabulary=vocab.SITE_STATUS),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
+    about_people=("facility",),
 )
 
 CONTACTS = Table(
@@ -330,14 +423,18 @@ CONTACTS = Table(
     (
         _nct_id(),
         _position(),
-        Column("name", STRING),
-        Column("role", STRING),
-        Column("phone", STRING, pattern=PHONE_PATTERN),
-        Column("email", STRING, pattern=EMAIL_PATTERN),
+        Column("name", STRING, "the contact's name"),
+        Column("role", STRING, "the contact's role, as the document states it"),
+        Column("phone", STRING, "telephone number; emptied in the published files", pattern=PHONE_PATTERN),
+        Column("email", STRING, "email address; emptied in the published files", pattern=EMAIL_PATTERN),
         Column("facility", STRING, "site the contact belongs to; null for central contacts"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
+    personal=("phone", "email"),
+    about_people=("name", "role", "facility"),
 )
 
 OUTCOMES = Table(
@@ -346,14 +443,17 @@ OUTCOMES = Table(
     (
         _nct_id(),
         _position(),
-        Column("outcome_type", STRING, vocabulary=vocab.OUTCOME_TYPE, nullable=False),
+        Column("outcome_type", STRING, "PRIMARY, SECONDARY or OTHER outcome", vocabulary=vocab.OUTCOME_TYPE,
+               nullable=False),
         Column("ordinal", INTEGER, "position within its type, from 1", min_value=1),
-        Column("measure", STRING, nullable=False),
-        Column("description", STRING),
-        Column("time_frame", STRING),
+        Column("measure", STRING, "what is measured", nullable=False),
+        Column("description", STRING, "how the measure is assessed"),
+        Column("time_frame", STRING, "when the measure is assessed"),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD | {Role.READ_BY_RULES},
 )
 
 IDENTIFIERS = Table(
@@ -362,11 +462,13 @@ IDENTIFIERS = Table(
     (
         _nct_id(),
         _position(),
-        Column("identifier", STRING, nullable=False),
-        Column("identifier_type", STRING),
+        Column("identifier", STRING, "the identifier as written", nullable=False),
+        Column("identifier_type", STRING, "who issued it: sponsor, another registry, a grant, ..."),
         _source_file(),
     ),
     key=_CHILD_KEY,
+    step=Step.MERGED,
+    roles=_PUBLISHED_CHILD,
 )
 
 EVIDENCE = Table(
@@ -374,16 +476,17 @@ EVIDENCE = Table(
     "Published studies reported in news items, one row per article.",
     (
         _source_file(),
-        Column("title", STRING),
-        Column("citation", STRING),
-        Column("journal", STRING),
-        Column("published_date", DATE),
-        Column("drugs", STRING_LIST),
-        Column("conditions", STRING_LIST),
-        Column("design", STRING),
-        Column("sample_size", INTEGER, min_value=0),
+        Column("title", STRING, "headline of the article"),
+        Column("citation", STRING, "the study the article reports, as cited"),
+        Column("journal", STRING, "journal the study appeared in"),
+        Column("published_date", DATE, "when the article was published"),
+        Column("drugs", STRING_LIST, "drugs the study is about, normalized"),
+        Column("conditions", STRING_LIST, "conditions the study is about"),
+        Column("design", STRING, "study design: randomized trial, cohort, meta-analysis, ..."),
+        Column("sample_size", INTEGER, "number of patients in the study", min_value=0),
     ),
     key=("source_file",),
+    roles=_PUBLISHED_MERGED,
 )
 
 EVIDENCE_FINDINGS = Table(
@@ -391,13 +494,14 @@ EVIDENCE_FINDINGS = Table(
     "One row per figure an article reports: a share of a cohort and the patients it implies.",
     (
         _source_file(),
-        Column("cohort", STRING),
+        Column("cohort", STRING, "group of patients the figure is about"),
         Column("n", INTEGER, "cohort size", min_value=0),
-        Column("measure", STRING, nullable=False),
-        Column("percent", DOUBLE, min_value=0, max_value=100),
+        Column("measure", STRING, "what the figure measures (response, an adverse event, ...)", nullable=False),
+        Column("percent", DOUBLE, "share of the cohort, in percent", min_value=0, max_value=100),
         Column("count", INTEGER, "patients implied by percent of n, or stated", min_value=0),
     ),
     key=("source_file", "cohort", "measure"),
+    roles=_PUBLISHED_MERGED | {Role.READ_BY_RULES},
 )
 
 EVIDENCE_TRIAL_LINKS = Table(
@@ -406,10 +510,12 @@ EVIDENCE_TRIAL_LINKS = Table(
     (
         _source_file(),
         _nct_id(),
-        Column("shared_drugs", STRING_LIST),
-        Column("shared_conditions", STRING_LIST),
+        Column("shared_drugs", STRING_LIST, "drugs both the article and the trial name"),
+        Column("shared_conditions", STRING_LIST, "conditions both the article and the trial name"),
     ),
     key=("source_file", "nct_id"),
+    step=Step.LINKED,
+    roles=_PUBLISHED_MERGED | {Role.TRIAL_ROWS},
 )
 
 DOCUMENTS = Table(
@@ -417,44 +523,54 @@ DOCUMENTS = Table(
     "One row per file in the source directory, parsed or quarantined.",
     (
         _source_file(),
-        Column("sha256", STRING, nullable=False, pattern=r"^[0-9a-f]{64}$"),
-        Column("bytes", INTEGER, nullable=False, min_value=0),
-        Column("format", STRING, vocabulary=vocab.DOCUMENT_FORMAT),
-        Column("status", STRING, vocabulary=vocab.DOCUMENT_STATUS, nullable=False),
+        Column("sha256", STRING, "SHA-256 of the file's bytes", nullable=False, pattern=r"^[0-9a-f]{64}$"),
+        Column("bytes", INTEGER, "file size", nullable=False, min_value=0),
+        Column("format", STRING, "layout the document was recognised as", vocabulary=vocab.DOCUMENT_FORMAT),
+        Column("status", STRING, "PARSED, or QUARANTINED when it could not be read",
+               vocabulary=vocab.DOCUMENT_STATUS, nullable=False),
         _nct_id(nullable=True),
         Column("error", STRING, "why a document was quarantined"),
         Column("encoding", STRING, "the text encoding the document was read in"),
-        Column("parser_version", STRING),
+        Column("parser_version", STRING, "version of the parsing code that read it; a new one rereads every document"),
         Column("parsed_run_id", STRING, "the run that last parsed this document"),
     ),
     key=("source_file",),
+    roles=_PUBLISHED_MERGED,
+)
+
+_FINDING_COLUMNS: tuple[Column, ...] = (
+    Column("check_name", STRING, "what raised the finding; each belongs to one asset check "
+           "(pipeline/registry/checks.py)", nullable=False),
+    Column("category", STRING, "kind of defect: parse, identifier, domain, date_order, ...",
+           vocabulary=vocab.FINDING_CATEGORY, nullable=False),
+    Column("severity", STRING, "ERROR, WARNING or INFO", vocabulary=vocab.FINDING_SEVERITY, nullable=False),
+    _nct_id(nullable=True),
+    Column("source_file", STRING, "document the finding is about; null when it is about no single one"),
+    Column("field", STRING, "column or field the finding is about"),
+    Column("observed", STRING, "the value found, as written"),
+    Column("message", STRING, "what is wrong, for an analyst", nullable=False),
 )
 
 QUALITY_FINDINGS = Table(
     "quality_findings",
     "Every defect a check found, written for an analyst.",
-    (
-        Column("check_name", STRING, nullable=False),
-        Column("category", STRING, vocabulary=vocab.FINDING_CATEGORY, nullable=False),
-        Column("severity", STRING, vocabulary=vocab.FINDING_SEVERITY, nullable=False),
-        _nct_id(nullable=True),
-        Column("source_file", STRING),
-        Column("field", STRING),
-        Column("observed", STRING),
-        Column("message", STRING, nullable=False),
-    ),
+    _FINDING_COLUMNS,
+    step=Step.QUALITY,
+    roles=frozenset({Role.CONTRACT, Role.PUBLISHED}),
 )
 
 QUALITY_SUMMARY = Table(
     "quality_summary",
     "Findings counted by document, category and severity.",
     (
-        Column("source_file", STRING),
-        Column("nct_id", STRING),
-        Column("category", STRING, vocabulary=vocab.FINDING_CATEGORY, nullable=False),
-        Column("severity", STRING, vocabulary=vocab.FINDING_SEVERITY, nullable=False),
-        Column("findings", INTEGER, min_value=1, nullable=False),
+        Column("source_file", STRING, "document the findings are about"),
+        Column("nct_id", STRING, "trial the findings are about"),
+        Column("category", STRING, "kind of defect", vocabulary=vocab.FINDING_CATEGORY, nullable=False),
+        Column("severity", STRING, "ERROR, WARNING or INFO", vocabulary=vocab.FINDING_SEVERITY, nullable=False),
+        Column("findings", INTEGER, "how many findings", min_value=1, nullable=False),
     ),
+    step=Step.QUALITY,
+    roles=frozenset({Role.PUBLISHED}),
 )
 
 STUDY_SOURCES = Table(
@@ -463,11 +579,13 @@ STUDY_SOURCES = Table(
     (
         _nct_id(),
         _source_file(),
-        Column("format", STRING, vocabulary=vocab.DOCUMENT_FORMAT),
-        Column("last_update_posted_date", DATE),
+        Column("format", STRING, "layout of the document", vocabulary=vocab.DOCUMENT_FORMAT),
+        Column("last_update_posted_date", DATE, "last update the document says the registry posted"),
         Column("rank", INTEGER, "1 for the document whose values win", min_value=1),
     ),
     key=("nct_id", "source_file"),
+    step=Step.MERGED,
+    roles=frozenset({Role.PUBLISHED, Role.VALIDATED, Role.READ_BY_RULES, Role.TRIAL_ROWS}),
 )
 
 RAW_DOCUMENTS = Table(
@@ -475,19 +593,53 @@ RAW_DOCUMENTS = Table(
     "Every source file as received, so a document can be reparsed without its file.",
     (
         _source_file(),
-        Column("sha256", STRING, nullable=False),
-        Column("bytes", INTEGER, nullable=False),
+        Column("sha256", STRING, "SHA-256 of the bytes", nullable=False),
+        Column("bytes", INTEGER, "file size", nullable=False),
         Column("modified_ns", INTEGER, "file modification time when staged, to skip rehashing unchanged files"),
         Column("content", BINARY, "the bytes as received; null when they were refused"),
         Column("refused", STRING, "why the bytes were not read: a link, or a file above the size limit"),
-        Column("staged_at", TIMESTAMP),
-        Column("staged_run_id", STRING),
+        Column("staged_at", TIMESTAMP, "when the file was staged"),
+        Column("staged_run_id", STRING, "the run that staged it"),
     ),
     key=("source_file",),
+    step=Step.STAGED,
 )
 
-# Child tables of a trial, read per document and merged per trial.
-TRIAL_CHILD_TABLES: tuple[Table, ...] = (
+PARSED_FINDINGS = Table(
+    "parsed_findings",
+    "Findings raised while reading each document.",
+    _FINDING_COLUMNS,
+)
+
+PENDING_TRIALS = Table(
+    "pending_trials",
+    "Trials whose documents changed since the trial tables were built.",
+    (Column("nct_id", STRING, "trial to rebuild"),),
+    step=Step.PENDING,
+)
+
+PENDING_DOCUMENTS = Table(
+    "pending_documents",
+    "Documents changed since the trial tables were built.",
+    (Column("source_file", STRING, "document to rebuild"),),
+    step=Step.PENDING,
+)
+
+
+def parsed_table_name(table: Table) -> str:
+    """The per-document table a trial child table is merged from."""
+    return f"parsed_{table.name}"
+
+
+def _parsed(table: Table) -> Table:
+    return Table(parsed_table_name(table), f"{table.name} as read from each document", table.columns, table.key,
+                 personal=table.personal)
+
+
+# The published tables, in the order of the contract's list (the manifest
+# follows it), then provenance and the findings summary published beside them.
+_PUBLISHED: tuple[Table, ...] = (
+    STUDIES,
     CONDITIONS,
     INTERVENTIONS,
     ARM_GROUPS,
@@ -500,29 +652,46 @@ TRIAL_CHILD_TABLES: tuple[Table, ...] = (
     CONTACTS,
     OUTCOMES,
     IDENTIFIERS,
-)
-
-EVIDENCE_TABLES: tuple[Table, ...] = (EVIDENCE, EVIDENCE_FINDINGS)
-
-# What the contract promises, in the order it lists them; each is published.
-CONTRACT_TABLES: tuple[Table, ...] = (
-    STUDIES,
-    *TRIAL_CHILD_TABLES,
     EVIDENCE_TRIAL_LINKS,
     EVIDENCE,
     EVIDENCE_FINDINGS,
     DOCUMENTS,
     QUALITY_FINDINGS,
+    STUDY_SOURCES,
+    QUALITY_SUMMARY,
 )
 
-# Published beside the contract's tables: provenance and the findings summary.
-PUBLISHED_TABLES: tuple[Table, ...] = (*CONTRACT_TABLES, STUDY_SOURCES, QUALITY_SUMMARY)
+# Every table of the warehouse.
+TABLES: tuple[Table, ...] = (
+    *_PUBLISHED,
+    RAW_DOCUMENTS,
+    PARSED_STUDIES,
+    *(_parsed(t) for t in _PUBLISHED if Role.TRIAL_CHILD in t.roles),
+    PARSED_FINDINGS,
+    PENDING_TRIALS,
+    PENDING_DOCUMENTS,
+)
 
-TABLES_BY_NAME: dict[str, Table] = {
-    t.name: t for t in (*PUBLISHED_TABLES, PARSED_STUDIES, RAW_DOCUMENTS)
-}
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 
-def parsed_table_name(table: Table) -> str:
-    """The per-document table a trial child table is merged from."""
-    return f"parsed_{table.name}"
+def tables_with(*roles: Role, step: Step | None = None) -> tuple[Table, ...]:
+    """The tables holding every one of `roles` (and written by `step`, when given), in declaration order."""
+    return tuple(t for t in TABLES if t.roles.issuperset(roles) and (step is None or t.step is step))
+
+
+def names(tables: tuple[Table, ...]) -> tuple[str, ...]:
+    return tuple(t.name for t in tables)
+
+
+TRIAL_CHILD_TABLES: tuple[Table, ...] = tables_with(Role.TRIAL_CHILD)
+CONTRACT_TABLES: tuple[Table, ...] = tables_with(Role.CONTRACT)
+PUBLISHED_TABLES: tuple[Table, ...] = tables_with(Role.PUBLISHED)
+
+# Columns of people's contact details, by table.
+PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {t.name: t.personal for t in TABLES if t.personal}
+# A finding names the column it is about, or a pair of swapped columns
+# joined by a comma ("phone,email"): either way it quotes contact details.
+PERSONAL_FINDING_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    field for t in TABLES if t.personal for field in (*t.personal, ",".join(t.personal))
+))

@@ -83,6 +83,43 @@ ROUTE = ("IV", "PO", "SC", "IM", "IT", "INHALED", "TOPICAL", "RADIOTHERAPY", "OT
 DATE_PRECISION = ("DAY", "MONTH", "YEAR")
 DOCUMENT_STATUS = ("PARSED", "QUARANTINED")
 DOCUMENT_FORMAT = ("mirror_page", "ctgov_text", "veeva_page", "news_article", "ctgov_json", "ctgov_xml")
+# What eligibility thresholds measure, in upper snake case, and every unit a
+# threshold is stored in; `pipeline.extract.free_text.thresholds` says which
+# words name each analyte and which units it accepts.
+ANALYTES = (
+    "ANC",
+    "PLATELETS",
+    "WBC",
+    "LYMPHOCYTES",
+    "HEMOGLOBIN",
+    "ALBUMIN",
+    "CREATININE_CLEARANCE",
+    "GFR",
+    "CREATININE",
+    "BILIRUBIN",
+    "DIRECT_BILIRUBIN",
+    "AST",
+    "ALT",
+    "INR",
+    "PT",
+    "APTT",
+    "LVEF",
+    "SPO2",
+    "QTC",
+    "SYSTOLIC_BP",
+    "DIASTOLIC_BP",
+    "URINE_PROTEIN",
+    "URINE_PROTEIN_24H",
+    "ECOG",
+    "KARNOFSKY",
+    "AGE",
+    "LIFE_EXPECTANCY",
+)
+THRESHOLD_UNITS = (
+    "%", "+", "/mm3", "/uL", "IU/L", "U/L", "ULN", "days", "g/24h", "g/L", "g/dL", "mL/min", "mL/min/1.73m2",
+    "mg/24h", "mg/dL", "mmHg", "mmol/L", "months", "ms", "seconds", "umol/L", "weeks", "x10^3/mm3", "x10^3/uL",
+    "x10^9/L", "years",
+)
 FINDING_SEVERITY = ("ERROR", "WARNING", "INFO")
 FINDING_CATEGORY = (
     "parse",

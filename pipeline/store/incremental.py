@@ -44,18 +44,11 @@ from pipeline.extract.parsing import (
     refused_document,
 )
 from pipeline.store.scope import mark_pending
-from pipeline.registry.tables import TRIAL_CHILD_TABLES, parsed_table_name
-from pipeline.store.warehouse import PARSED_FINDINGS, delete_where_in, insert_arrow, rows_to_arrow, transaction
+from pipeline.registry.tables import PARSED_FINDINGS, Step, names, tables_with
+from pipeline.store.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
 # Every table that holds rows of one document, keyed by source_file.
-PER_DOCUMENT_TABLES: tuple[str, ...] = (
-    "documents",
-    "parsed_studies",
-    *(parsed_table_name(t) for t in TRIAL_CHILD_TABLES),
-    "evidence",
-    "evidence_findings",
-    PARSED_FINDINGS.name,
-)
+PER_DOCUMENT_TABLES: tuple[str, ...] = names(tables_with(step=Step.PARSED))
 
 _BATCH_DOCUMENTS = 2000
 _CHUNK_DOCUMENTS = 50

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES
 from pipeline.store.file_names import source_name
 from pipeline.store.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
-
-DEFAULT_MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 _CHUNK = 1 << 20
 
 # Every reason a listed file could not be read starts so; such a file is
@@ -81,20 +80,19 @@ def _why(error: OSError) -> str:
     return str(error)
 
 
+_KINDS = {
+    stat.S_IFIFO: "FIFO (named pipe)",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFDIR: "folder",
+    stat.S_IFLNK: "symbolic link",
+}
+
+
 def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode):
-        return "character device"
-    if stat.S_ISBLK(mode):
-        return "block device"
-    if stat.S_ISDIR(mode):
-        return "folder"
-    if stat.S_ISLNK(mode):
-        return "symbolic link"
-    return "special file"
+    """What a path that is not a regular file is, in the words of the reason it was not read."""
+    return _KINDS.get(stat.S_IFMT(mode), "special file")
 
 
 def _listed(path: str, name: str, status: os.stat_result) -> SourceFile:

@@ -26,7 +26,10 @@ where this happens in the seeds.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from pipeline.extract.document import ParsedDocument
 
 _BULLET = re.compile(r"^\s*(?:[*\-•·▪◦‣]|\u2022)\s+(.*)$")
 _NUMBER = re.compile(r"^\s*(?:[*\-•]\s+)?(\d{1,2})\s*(?:\\?[.)]|,)(?:\s+|$)(.*)$")
@@ -34,6 +37,7 @@ _LABEL_PREFIX = re.compile(r"^[A-Z][\w /()-]{0,40}:")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 _INCLUSION_HEADING = re.compile(r"^\W*inclusion criteria\W*$", re.IGNORECASE)
 _EXCLUSION_HEADING = re.compile(r"^\W*exclusion criteria\W*$", re.IGNORECASE)
+NO_HEADINGS = "eligibility criteria have no Inclusion or Exclusion heading; not split"
 
 
 def unescape_markdown(text: str) -> str:
@@ -101,28 +105,16 @@ def _blocks(text: str) -> list[tuple[str, str, bool, int]]:
     return blocks
 
 
-def _split_indented(blocks: list[tuple[str, str, bool, int]], top: int) -> list[str]:
-    """Where the registry kept its indentation, it says exactly what is nested."""
+def _split_at(blocks: list[tuple[str, str, bool, int]], opens_item: Callable[[str, int], bool]) -> list[str]:
+    """Items opened where `opens_item(kind, indent)` says; any other line belongs to the item above."""
     items: list[_Item] = []
     for kind, text, _, indent in blocks:
-        if not items or (kind != "para" and indent <= top):
+        if not items or opens_item(kind, indent):
             items.append(_Item(text))
         elif kind == "para":
             items[-1].add_paragraph(text)
         else:
             items[-1].add_child(text)
-    return [item.render() for item in items]
-
-
-def _split_numbered(blocks: list[tuple[str, str, bool, int]]) -> list[str]:
-    items: list[_Item] = []
-    for kind, text, _, _ in blocks:
-        if kind == "number" or not items:
-            items.append(_Item(text))
-        elif kind == "bullet":
-            items[-1].add_child(text)
-        else:
-            items[-1].add_paragraph(text)
     return [item.render() for item in items]
 
 
@@ -160,8 +152,28 @@ def split_criteria(text: str) -> list[str]:
     if not blocks:
         return []
     marker_indents = {indent for kind, _, _, indent in blocks if kind != "para"}
-    if len(marker_indents) > 1:
-        return _split_indented(blocks, min(marker_indents))
+    if len(marker_indents) > 1:  # the registry kept its indentation: it says exactly what is nested
+        top = min(marker_indents)
+        return _split_at(blocks, lambda kind, indent: kind != "para" and indent <= top)
     if any(kind == "number" for kind, _, _, _ in blocks):
-        return _split_numbered(blocks)
+        return _split_at(blocks, lambda kind, _: kind == "number")
     return _split_bulleted(blocks)
+
+
+def add_criteria_rows(doc: ParsedDocument, criteria: str, *, observed: str,
+                      field: str = "eligibility_criteria", no_headings: str = NO_HEADINGS,
+                      split: Callable[[str], list[str]] = split_criteria) -> bool:
+    """One `eligibility_criteria` row per top-level item of each list; False, with a warning, when unsplit.
+
+    Without an Inclusion or Exclusion heading there is no telling which list
+    an item belongs to, so nothing is loaded and the warning keeps the text
+    (`observed`, as the layout shows it) for a reader to see.
+    """
+    lists = split_inclusion_exclusion(criteria)
+    if not lists:
+        doc.report("parse", "WARNING", no_headings, field=field, observed=observed)
+        return False
+    for criterion_type, text in lists.items():
+        for ordinal, item in enumerate(split(text), start=1):
+            doc.add_row("eligibility_criteria", {"criterion_type": criterion_type, "ordinal": ordinal, "text": item})
+    return True

@@ -35,12 +35,20 @@ _MONTHS = {
     for name in names
 }
 
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_YEAR = re.compile(r"^(\d{4})$")
-_NAMED_DAY = re.compile(r"^([A-Za-z]+)\.? (\d{1,2}),? (\d{4})$")
-_DAY_NAMED = re.compile(r"^(\d{1,2}) ([A-Za-z]+)\.?,? (\d{4})$")
-_NAMED_MONTH = re.compile(r"^([A-Za-z]+)\.?,? (\d{4})$")
+# Each spelling with its precision and the groups holding year, month and
+# day; no day group means the first of the month (MONTH), no month group the
+# first of January (YEAR). A month group holds a number or a month's name.
+_SPELLINGS = tuple(
+    (re.compile(pattern), precision, groups)
+    for pattern, precision, groups in (
+        (r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "DAY", (1, 2, 3)),  # 2025-09-08
+        (r"^(\d{4})-(\d{1,2})$", "MONTH", (1, 2, None)),  # 2025-09
+        (r"^(\d{4})$", "YEAR", (1, None, None)),  # 2025
+        (r"^([A-Za-z]+)\.? (\d{1,2}),? (\d{4})$", "DAY", (3, 1, 2)),  # September 8, 2025
+        (r"^(\d{1,2}) ([A-Za-z]+)\.?,? (\d{4})$", "DAY", (3, 2, 1)),  # 8 September 2025
+        (r"^([A-Za-z]+)\.?,? (\d{4})$", "MONTH", (2, 1, None)),  # September 2025
+    )
+)
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 
@@ -67,8 +75,8 @@ class PartialDate:
         return self.value, dt.date(self.value.year, 12, 31)
 
 
-def _month_number(name: str) -> int | None:
-    return _MONTHS.get(name.lower())
+def _month_number(written: str) -> int | None:
+    return int(written) if written.isdigit() else _MONTHS.get(written.lower())
 
 
 def _make(year: int, month: int, day: int, precision: str, raw: str) -> PartialDate | None:
@@ -91,26 +99,12 @@ def parse_partial_date(text: str | None) -> PartialDate | None:
     if not _DIGIT.search(raw):  # every spelling has a year; layouts try many lines that are no date
         return None
     cleaned = _SPACES.sub(" ", raw)
-    if match := _ISO_DAY.match(cleaned):
-        year, month, day = map(int, match.groups())
-        return _make(year, month, day, "DAY", raw)
-    if match := _ISO_MONTH.match(cleaned):
-        year, month = map(int, match.groups())
-        return _make(year, month, 1, "MONTH", raw)
-    if match := _YEAR.match(cleaned):
-        return _make(int(match.group(1)), 1, 1, "YEAR", raw)
-    if match := _NAMED_DAY.match(cleaned):
-        month = _month_number(match.group(1))
-        if month:
-            return _make(int(match.group(3)), month, int(match.group(2)), "DAY", raw)
-    if match := _DAY_NAMED.match(cleaned):
-        month = _month_number(match.group(2))
-        if month:
-            return _make(int(match.group(3)), month, int(match.group(1)), "DAY", raw)
-    if match := _NAMED_MONTH.match(cleaned):
-        month = _month_number(match.group(1))
-        if month:
-            return _make(int(match.group(2)), month, 1, "MONTH", raw)
+    for pattern, precision, (year_at, month_at, day_at) in _SPELLINGS:
+        if match := pattern.match(cleaned):
+            month = _month_number(match.group(month_at)) if month_at else 1
+            if month:
+                day = int(match.group(day_at)) if day_at else 1
+                return _make(int(match.group(year_at)), month, day, precision, raw)
     return None
 
 

@@ -15,30 +15,17 @@ from typing import Any
 from pipeline.registry import vocabularies as vocab
 from pipeline.extract.fields.ages import is_no_limit, parse_age_range, parse_age_years
 from pipeline.extract.fields.dates import parse_partial_date
-from pipeline.extract.document import Finding
+from pipeline.extract.document import STUDY_FIELDS, Finding
 from pipeline.extract.fields.numbers import read_count
 from pipeline.extract.fields.swaps import STUDY_SIBLINGS, repair_swaps
-from pipeline.registry.tables import STUDY_DATE_FIELDS
+from pipeline.registry.checks import FIELD_SWAP, STUDY_FIELDS_CHECK
+from pipeline.registry.tables import PARSED_STUDIES, STRING, STUDY_DATE_FIELDS
 
-_VOCABULARY_FIELDS: dict[str, tuple[str, ...]] = {
-    "overall_status": vocab.OVERALL_STATUS,
-    "phase": vocab.PHASE,
-    "study_type": vocab.STUDY_TYPE,
-    "enrollment_type": vocab.ENROLLMENT_TYPE,
-    "sex": vocab.SEX,
-    "allocation": vocab.ALLOCATION,
-    "intervention_model": vocab.INTERVENTION_MODEL,
-    "primary_purpose": vocab.PRIMARY_PURPOSE,
-    "masking": vocab.MASKING,
-}
-
-_TEXT_FIELDS = (
-    "brief_title",
-    "official_title",
-    "lead_sponsor",
-    "brief_summary",
-    "detailed_description",
-)
+# The study fields a layout states as written that are stored as they are, or
+# mapped onto their column's vocabulary: both read off the declaration.
+_LAYOUT_COLUMNS = [c for c in PARSED_STUDIES.columns if c.name in STUDY_FIELDS]
+_VOCABULARY_FIELDS: dict[str, tuple[str, ...]] = {c.name: c.vocabulary for c in _LAYOUT_COLUMNS if c.vocabulary}
+_TEXT_FIELDS = tuple(c.name for c in _LAYOUT_COLUMNS if c.type == STRING and c.vocabulary is None)
 
 _ENROLLMENT = re.compile(r"^\s*(-?)([0-9][0-9,]*)", re.IGNORECASE)
 _ENROLLMENT_TYPE_WORD = re.compile(r"\b(estimated|actual|anticipated)\b", re.IGNORECASE)
@@ -58,7 +45,7 @@ def _repair_age_order(row: dict[str, Any], findings: list[Finding]) -> None:
         row["min_age_years"], row["max_age_years"] = high, low
         findings.append(
             Finding(
-                check_name="check_field_swap",
+                check_name=FIELD_SWAP,
                 category="field_swap",
                 severity="WARNING",
                 field="min_age_years,max_age_years",
@@ -95,7 +82,7 @@ def _parse_healthy_volunteers(text: str) -> bool | None:
 
 def _domain_finding(field: str, observed: str, message: str, category: str = "domain") -> Finding:
     return Finding(
-        check_name="check_study_fields",
+        check_name=STUDY_FIELDS_CHECK,
         category=category,
         severity="WARNING",
         field=field,

@@ -20,6 +20,7 @@ from typing import Any
 from pipeline.registry import vocabularies as vocab
 from pipeline.extract.fields.ages import parse_age_range
 from pipeline.extract.document import Finding
+from pipeline.registry.checks import FIELD_SWAP
 from pipeline.registry.tables import EMAIL_PATTERN, PHONE_PATTERN
 
 _EMAIL = re.compile(EMAIL_PATTERN)
@@ -94,7 +95,7 @@ CHILD_SIBLINGS: dict[str, tuple[SiblingFields, ...]] = {
 
 def swap_finding(pair: SiblingFields, first: str, second: str, where: str = "") -> Finding:
     return Finding(
-        check_name="check_field_swap",
+        check_name=FIELD_SWAP,
         category="field_swap",
         severity="WARNING",
         field=f"{pair.first},{pair.second}",

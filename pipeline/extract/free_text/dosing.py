@@ -42,9 +42,8 @@ from typing import Any, NamedTuple
 
 from pipeline.extract.document import Finding
 from pipeline.extract.free_text.drugs import find_drug_mentions, find_drugs, normalize_drug
+from pipeline.registry.checks import DOSING_EXTRACTION, DRUG_NAMES
 
-_CHECK_DRUG_NAMES = "check_drug_names"
-_CHECK_PARSE = "extract_dosing"
 
 # --- doses ------------------------------------------------------------------
 
@@ -835,7 +834,7 @@ def _read_source(source: _Source) -> _Reading:
 
 
 def _parse_finding(message: str, observed: str) -> Finding:
-    return Finding(check_name=_CHECK_PARSE, category="parse", severity="INFO", message=message,
+    return Finding(check_name=DOSING_EXTRACTION, category="parse", severity="INFO", message=message,
                    field="dosing", observed=observed[:500])
 
 
@@ -960,7 +959,7 @@ def _unknown_drug_findings(interventions: list[dict[str, Any]], rows: list[dict[
         if row.get("intervention_type") in _DRUG_TYPES and row.get("name") and not find_drugs(row["name"])
     ]
     return [
-        Finding(check_name=_CHECK_DRUG_NAMES, category="domain", severity="INFO",
+        Finding(check_name=DRUG_NAMES, category="domain", severity="INFO",
                 message=f"drug {name!r} is not in the drug vocabulary (pipeline/extract/data/drugs.csv); kept as written",
                 field="drug", observed=name)
         for name in dict.fromkeys(" ".join(name.split()).lower() for name in names)

@@ -77,11 +77,12 @@ ANALYTE_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 _CELL_COUNT_UNITS = {unit: unit for unit in ("x10^9/L", "x10^3/uL", "x10^3/mm3", "/mm3", "/uL")}
-_ULN_UNITS = {"ULN": "ULN"}
 _DURATION_UNITS = {unit: unit for unit in ("months", "weeks", "years", "days")}
 
 # The units each analyte is measured in: read unit -> stored unit. None as
-# a key means the analyte may be written without a unit (scores, INR).
+# a key means the analyte may be written without a unit (scores, INR). The
+# analytes and stored units are the table's vocabularies, declared in
+# `pipeline.registry.vocabularies` (ANALYTES, THRESHOLD_UNITS).
 _UNITS: dict[str, dict[str | None, str | None]] = {
     "ANC": _CELL_COUNT_UNITS,
     "PLATELETS": _CELL_COUNT_UNITS,
@@ -111,12 +112,6 @@ _UNITS: dict[str, dict[str | None, str | None]] = {
     "AGE": {"years": "years", None: "years"},
     "LIFE_EXPECTANCY": _DURATION_UNITS,
 }
-
-# What the table may hold: the analytes read and every unit they are stored in.
-ANALYTES: tuple[str, ...] = tuple(_UNITS)
-THRESHOLD_UNITS: tuple[str, ...] = tuple(
-    sorted({unit for units in _UNITS.values() for unit in units.values() if unit} | {"g/24h", "mg/24h"})
-)
 
 # Scores whose lowest value is no limit; only these may be written bare.
 _SCORE_FLOOR = {"ECOG": 0.0}

@@ -26,9 +26,11 @@ import re
 from typing import Any, NamedTuple
 
 from pipeline.registry import vocabularies as vocab
-from pipeline.extract.fields.criteria import split_criteria, split_inclusion_exclusion
+from pipeline.extract.fields.contacts import phone_with_extension
+from pipeline.extract.fields.criteria import add_criteria_rows, split_inclusion_exclusion
 from pipeline.extract.document import ParsedDocument
 from pipeline.extract.fields.nct_ids import read_nct_id
+from pipeline.extract.fields.sites import add_site
 
 FORMAT = "ctgov_json"
 
@@ -248,9 +250,14 @@ def _records(doc: ParsedDocument, parent: _Object, key: str) -> list[_Object]:
     return records
 
 
-def _report_missing(doc: ParsedDocument, record: _Object, key: str, what: str) -> None:
-    doc.report("parse", "WARNING", f"{what} has no {key}; it was skipped",
-               field=f"{record.path}.{key}", observed=_shown(record.members))
+def _required_text(doc: ParsedDocument, record: _Object, key: str, what: str) -> str | None:
+    """The text a record cannot go without; None, with a warning, and the caller skips the record."""
+    text = _text(doc, record, key)
+    if not text:
+        doc.report("parse", "WARNING", f"{what} has no {key}; it was skipped",
+                   field=f"{record.path}.{key}", observed=_shown(record.members))
+        return None
+    return text
 
 
 # --- modules -------------------------------------------------------------------------
@@ -264,9 +271,8 @@ def _read_identification(doc: ParsedDocument, module: _Object) -> None:
     if org_study_id:
         doc.add_row("identifiers", {"identifier": org_study_id, "identifier_type": "ORG_STUDY_ID"})
     for info in _records(doc, module, "secondaryIdInfos"):
-        identifier = _text(doc, info, "id")
-        if not identifier:
-            _report_missing(doc, info, "id", "a secondary identifier")
+        identifier = _required_text(doc, info, "id", "a secondary identifier")
+        if identifier is None:
             continue
         kind = _text(doc, info, "type") or ""
         doc.add_row("identifiers", {"identifier": identifier,
@@ -302,9 +308,8 @@ def _read_sponsors(doc: ParsedDocument, module: _Object) -> None:
 
 
 def _add_sponsor(doc: ParsedDocument, sponsor: _Object, role: str) -> bool:
-    name = _text(doc, sponsor, "name")
-    if not name:
-        _report_missing(doc, sponsor, "name", f"a {role.lower()} sponsor")
+    name = _required_text(doc, sponsor, "name", f"a {role.lower()} sponsor")
+    if name is None:
         return False
     doc.add_row("sponsors", {
         "name": name,
@@ -347,9 +352,8 @@ def _read_enrollment(doc: ParsedDocument, info: _Object) -> None:
 
 def _read_arms_and_interventions(doc: ParsedDocument, module: _Object) -> None:
     for intervention in _records(doc, module, "interventions"):
-        name = _text(doc, intervention, "name")
-        if not name:
-            _report_missing(doc, intervention, "name", "an intervention")
+        name = _required_text(doc, intervention, "name", "an intervention")
+        if name is None:
             continue
         doc.add_row("interventions", {
             "intervention_type": doc.vocabulary_value(_text(doc, intervention, "type"), vocab.INTERVENTION_TYPE,
@@ -358,9 +362,8 @@ def _read_arms_and_interventions(doc: ParsedDocument, module: _Object) -> None:
             "description": _text(doc, intervention, "description"),
         })
     for arm in _records(doc, module, "armGroups"):
-        label = _text(doc, arm, "label")
-        if not label:
-            _report_missing(doc, arm, "label", "an arm")
+        label = _required_text(doc, arm, "label", "an arm")
+        if label is None:
             continue
         doc.add_row("arm_groups", {
             "label": label,
@@ -385,9 +388,8 @@ def _untyped_name(name: str) -> str:
 def _read_outcomes(doc: ParsedDocument, module: _Object) -> None:
     for outcome_type, key in _OUTCOME_LISTS:
         for ordinal, outcome in enumerate(_records(doc, module, key), start=1):
-            measure = _text(doc, outcome, "measure")
-            if not measure:
-                _report_missing(doc, outcome, "measure", f"{outcome_type.lower()} outcome {ordinal}")
+            measure = _required_text(doc, outcome, "measure", f"{outcome_type.lower()} outcome {ordinal}")
+            if measure is None:
                 continue
             doc.add_row("outcomes", {
                 "outcome_type": outcome_type,
@@ -412,18 +414,12 @@ def _read_eligibility(doc: ParsedDocument, module: _Object) -> None:
 
 
 def _read_criteria(doc: ParsedDocument, criteria: str, where: str) -> None:
-    lists = split_inclusion_exclusion(criteria)
-    if not lists:
-        doc.report("parse", "WARNING", "eligibility criteria have no Inclusion or Exclusion heading; not split",
-                   field=where, observed=criteria[:_OBSERVED_CHARACTERS])
+    if not add_criteria_rows(doc, criteria, field=where, observed=criteria[:_OBSERVED_CHARACTERS]):
         return
     above = _text_above_headings(criteria)
     if above:
         doc.report("parse", "WARNING", "eligibility text above the first Inclusion or Exclusion heading "
                    "was not loaded as criteria", field=where, observed=above[:_OBSERVED_CHARACTERS])
-    for criterion_type, text in lists.items():
-        for ordinal, item in enumerate(split_criteria(text), start=1):
-            doc.add_row("eligibility_criteria", {"criterion_type": criterion_type, "ordinal": ordinal, "text": item})
 
 
 def _text_above_headings(criteria: str) -> str:
@@ -443,9 +439,8 @@ def _read_contacts_and_locations(doc: ParsedDocument, module: _Object) -> None:
     for contact in _records(doc, module, "centralContacts"):
         _add_contact(doc, contact, None)
     for official in _records(doc, module, "overallOfficials"):
-        name = _text(doc, official, "name")
-        if not name:
-            _report_missing(doc, official, "name", "an overall official")
+        name = _required_text(doc, official, "name", "an overall official")
+        if name is None:
             continue
         doc.add_row("officials", {
             "name": name,
@@ -454,14 +449,7 @@ def _read_contacts_and_locations(doc: ParsedDocument, module: _Object) -> None:
         })
     for location in _records(doc, module, "locations"):
         facility, city, state, zip_code, country, status = _texts_of(doc, location, _SITE_KEYS)
-        doc.add_row("sites", {
-            "facility": facility,
-            "city": city,
-            "state": state,
-            "zip": zip_code,
-            "country": country,
-            "status": doc.vocabulary_value(status, vocab.SITE_STATUS, "site_status"),
-        })
+        add_site(doc, facility, city, state, zip_code, country, status)
         for contact in _records(doc, location, "contacts"):
             _add_contact(doc, contact, facility)
 
@@ -471,14 +459,7 @@ def _add_contact(doc: ParsedDocument, contact: _Object, facility: str | None) ->
     doc.add_row("contacts", {
         "name": name,
         "role": vocab.label_key(role or "") or None,
-        "phone": _phone(phone, extension),
+        "phone": phone_with_extension(phone, extension),
         "email": email,
         "facility": facility,
     })
-
-
-def _phone(phone: str | None, extension: str | None) -> str | None:
-    """The number with its extension, which the API keeps in a field of its own."""
-    if phone and extension:
-        return f"{phone} ext. {extension}"
-    return phone

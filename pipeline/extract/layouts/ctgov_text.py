@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pipeline.registry import vocabularies as vocab
 from pipeline.extract.fields.dates import parse_partial_date
 from pipeline.extract.document import ParsedDocument
+from pipeline.extract.fields.names import typed_name
 from pipeline.extract.fields.nct_ids import WRITTEN_NCT_ID, read_nct_id
 
 FORMAT = "ctgov_text"
@@ -414,12 +415,8 @@ def _read_arms(doc: ParsedDocument, table: _Table) -> None:
 
 
 def _typed_name(text: str) -> tuple[str | None, str]:
-    """"DRUG: Tarlatamab" -> ("DRUG", "Tarlatamab"); text without such a prefix has no type."""
-    text = " ".join(text.split())
-    match = _TYPED_NAME.match(text)
-    if match is None:
-        return None, text
-    return match.group(1), match.group(2).strip()
+    """"DRUG: Tarlatamab" -> ("DRUG", "Tarlatamab"), read from the cell's text on one line."""
+    return typed_name(" ".join(text.split()), _TYPED_NAME)
 
 
 def _read_arm(doc: ParsedDocument, cell: str, intervention_names: list[str]) -> None:

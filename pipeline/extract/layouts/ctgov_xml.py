@@ -35,9 +35,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.registry import vocabularies as vocab
-from pipeline.extract.fields.criteria import split_criteria, split_inclusion_exclusion
+from pipeline.extract.fields.contacts import phone_with_extension
+from pipeline.extract.fields.criteria import add_criteria_rows, split_criteria
 from pipeline.extract.document import ParsedDocument
 from pipeline.extract.fields.nct_ids import read_nct_id
+from pipeline.extract.fields.sites import add_site
 
 FORMAT = "ctgov_xml"
 
@@ -409,15 +411,8 @@ def _read_eligibility(doc: ParsedDocument, root: ElementTree.Element) -> None:
     criteria = _textblock(doc, eligibility, "criteria/textblock")
     if criteria is None:
         return
-    lists = split_inclusion_exclusion(criteria)
-    if not lists:
-        doc.report("parse", "WARNING", "eligibility criteria have no Inclusion or Exclusion heading; not split",
-                   field="eligibility_criteria", observed=_render_textblock(criteria)[:500])
-        return
-    for criterion_type, text in lists.items():
-        items = split_criteria(_numbered_for_splitter(_blocks(text)))
-        for ordinal, item in enumerate(items, start=1):
-            doc.add_row("eligibility_criteria", {"criterion_type": criterion_type, "ordinal": ordinal, "text": item})
+    add_criteria_rows(doc, criteria, observed=_render_textblock(criteria)[:500],
+                      split=lambda text: split_criteria(_numbered_for_splitter(_blocks(text))))
 
 
 def _numbered_for_splitter(blocks: list[Block]) -> str:
@@ -556,14 +551,10 @@ def _read_officials(doc: ParsedDocument, root: ElementTree.Element) -> None:
 
 def _contact_row(doc: ParsedDocument, element: ElementTree.Element, role: str | None,
                  facility: str | None) -> dict[str, str | None]:
-    phone = _text(doc, element, "phone")
-    extension = _text(doc, element, "phone_ext")
-    if phone and extension:
-        phone = f"{phone} ext. {extension}"
     return {
         "name": _person_name(doc, element),
         "role": role,
-        "phone": phone,
+        "phone": phone_with_extension(_text(doc, element, "phone"), _text(doc, element, "phone_ext")),
         "email": _text(doc, element, "email"),
         "facility": facility,
     }
@@ -587,14 +578,9 @@ def _read_sites(doc: ParsedDocument, root: ElementTree.Element) -> None:
     for location in root.findall("location"):
         facility = _text(doc, location, "facility/name")
         unnamed += facility is None
-        doc.add_row("sites", {
-            "facility": facility,
-            "city": _text(doc, location, "facility/address/city"),
-            "state": _text(doc, location, "facility/address/state"),
-            "zip": _text(doc, location, "facility/address/zip"),
-            "country": _text(doc, location, "facility/address/country"),
-            "status": doc.vocabulary_value(_text(doc, location, "status"), vocab.SITE_STATUS, "site_status"),
-        })
+        city, state, zip_code, country = (_text(doc, location, f"facility/address/{part}")
+                                          for part in ("city", "state", "zip", "country"))
+        add_site(doc, facility, city, state, zip_code, country, _text(doc, location, "status"))
         for tag, role in _SITE_CONTACT_ROLES.items():
             for element in location.findall(tag):
                 doc.add_row("contacts", _contact_row(doc, element, role, facility))

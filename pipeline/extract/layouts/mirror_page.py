@@ -19,23 +19,31 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pipeline.registry import vocabularies as vocab
-from pipeline.extract.fields.criteria import split_criteria, split_inclusion_exclusion
+from pipeline.extract.fields.criteria import add_criteria_rows
 from pipeline.extract.document import ParsedDocument
 from pipeline.extract.fields.swaps import is_email, is_phone
 from pipeline.extract.fields.nct_ids import read_nct_id
+from pipeline.extract.fields.sites import add_site
 
 FORMAT = "mirror_page"
 
 _NCT_ID_LINE_ANYWHERE = re.compile(r"^\s*NCT ID:\s*\S", re.MULTILINE)
 _BASIC_INFORMATION_ANYWHERE = re.compile(r"^\s*Basic Information\s*$", re.MULTILINE)
 
-_NCT_ID_LINE = re.compile(r"^NCT ID:\s*(.*)$")
-_LAST_UPDATED_LINE = re.compile(r"^Last Updated:\s*(.*)$")
-_GROUP_TYPE = re.compile(r"^Group Type\b\s*(.*)$")
-_INTERVENTION_TYPE = re.compile(r"^Intervention Type\b\s*(.*)$")
-_SPONSOR_ROLE = re.compile(r"^Sponsor Role\b\s*(.*)$")
-_PERSON_ROLE = re.compile(r"^Role:\s*(.*)$")
-_SITE_STATUS = re.compile(r"^Site Status\b\s*(.*)$")
+
+def _labelled(label: str) -> re.Pattern[str]:
+    """A line that opens with `label` and holds its value ("Site Status RECRUITING", "Role: primary")."""
+    # A word boundary keeps "Site Status" from matching "Site Statuses"; after a colon there is no word to cut.
+    boundary = "" if label.endswith(":") else r"\b"
+    return re.compile(rf"^{re.escape(label)}{boundary}\s*(.*)$")
+
+
+_NCT_ID_LINE, _LAST_UPDATED_LINE, _PERSON_ROLE = map(_labelled, ("NCT ID:", "Last Updated:", "Role:"))
+# The line each repeated record carries, which tells one record from the next.
+_GROUP_TYPE, _INTERVENTION_TYPE, _SPONSOR_ROLE, _SITE_STATUS = map(
+    _labelled, ("Group Type", "Intervention Type", "Sponsor Role", "Site Status")
+)
+
 # A postal code between state and country ("Amsterdam, , 1105 AZ, Netherlands"):
 # letters, digits, spaces and hyphens with at least one digit, which no
 # country name ("Korea, Republic of") has.
@@ -461,14 +469,7 @@ def _read_eligibility(doc: ParsedDocument, section: Section) -> None:
     criteria = _join(_read_labelled_fields(doc, section, _ELIGIBILITY_FIELDS))
     if not criteria:
         return
-    lists = split_inclusion_exclusion(criteria)
-    if not lists:
-        doc.report("parse", "WARNING", "eligibility criteria have no Inclusion or Exclusion heading; not split",
-                   field="eligibility_criteria", observed=criteria[:500])
-        return
-    for criterion_type, text in lists.items():
-        for ordinal, item in enumerate(split_criteria(text), start=1):
-            doc.add_row("eligibility_criteria", {"criterion_type": criterion_type, "ordinal": ordinal, "text": item})
+    add_criteria_rows(doc, criteria, observed=criteria[:500])
 
 
 # --- organisations and people ------------------------------------------------------
@@ -594,14 +595,7 @@ def _read_sites(doc: ParsedDocument, section: Section) -> list[str | None]:
                        field="sites.facility", observed=lines[0])
         _report_unread(doc, section.heading, lines[1:-1])
         city, state, zip_code, country = _place(doc, lines[-1])
-        doc.add_row("sites", {
-            "facility": facility,
-            "city": city,
-            "state": state,
-            "zip": zip_code,
-            "country": country,
-            "status": doc.vocabulary_value(match.group(1), vocab.SITE_STATUS, "site_status"),
-        })
+        add_site(doc, facility, city, state, zip_code, country, match.group(1))
         facilities.append(facility)
     _report_unread(doc, section.heading, _texts(trailing))
     return facilities

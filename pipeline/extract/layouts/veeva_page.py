@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.registry import vocabularies as vocab
-from pipeline.extract.fields.criteria import split_criteria, split_inclusion_exclusion
+from pipeline.extract.fields.criteria import add_criteria_rows
+from pipeline.extract.fields.names import typed_name
 from pipeline.extract.document import ParsedDocument
 from pipeline.extract.fields.nct_ids import read_nct_id
 
@@ -207,17 +208,9 @@ def _read_conditions(entries: list[str], doc: ParsedDocument) -> None:
         doc.add_row("conditions", {"condition": condition})
 
 
-def _typed_name(text: str) -> tuple[str | None, str]:
-    """("Drug", "Cisplatin") from "Drug: Cisplatin"; no type when there is no prefix."""
-    match = _TYPED_NAME.fullmatch(text)
-    if match is None:
-        return None, text
-    return match.group(1), match.group(2).strip()
-
-
 def _read_treatments(entries: list[str], doc: ParsedDocument) -> None:
     for entry in entries:
-        label, name = _typed_name(entry)
+        label, name = typed_name(entry, _TYPED_NAME)
         doc.add_row(
             "interventions",
             {
@@ -278,21 +271,9 @@ def _read_study_texts(sections: dict[str, _Section], doc: ParsedDocument) -> Non
 def _read_criteria(section: _Section | None, doc: ParsedDocument) -> None:
     if section is None or not section.entries:
         return
-    lists = split_inclusion_exclusion(section.text)
-    if not lists:
-        doc.report(
-            "parse",
-            "WARNING",
-            "eligibility criteria have no Inclusion/Exclusion Criteria headings and were not split",
-            field="eligibility_criteria",
-            observed=section.text[:200],
-        )
-    for criterion_type, criteria_text in lists.items():
-        for ordinal, text in enumerate(split_criteria(criteria_text), start=1):
-            doc.add_row(
-                "eligibility_criteria",
-                {"criterion_type": criterion_type, "ordinal": ordinal, "text": text},
-            )
+    add_criteria_rows(doc, section.text, observed=section.text[:200],
+                      no_headings="eligibility criteria have no Inclusion/Exclusion Criteria headings "
+                                  "and were not split")
 
 
 def _read_design(entries: list[str], doc: ParsedDocument) -> None:
@@ -351,7 +332,7 @@ def _split_arms(entries: list[str]) -> list[_Arm]:
             if arms[-1].group_type is not None:
                 index += 1
         elif part == "treatments":
-            arms[-1].interventions.extend(_typed_name(item)[1] for item in _NEXT_INTERVENTION.split(line))
+            arms[-1].interventions.extend(typed_name(item, _TYPED_NAME)[1] for item in _NEXT_INTERVENTION.split(line))
         else:
             arms[-1].description.append(line)
         index += 1
