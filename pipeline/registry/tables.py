@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -222,6 +223,24 @@ _STUDY_COLUMNS: tuple[Column, ...] = (
 _PUBLISHED_MERGED = frozenset({Role.CONTRACT, Role.PUBLISHED, Role.VALIDATED})
 _PUBLISHED_CHILD = frozenset({*_PUBLISHED_MERGED, Role.TRIAL_CHILD, Role.TRIAL_ROWS})
 
+
+def _trial_child(name: str, description: str, columns: tuple[Column, ...], *,
+                 extra_roles: frozenset[Role] = frozenset(), **details: Any) -> Table:
+    """A trial's child table: what one document states, each row identified by (trial, document, position).
+
+    Real records repeat natural keys (several sites of one name in one city),
+    so where a row stands in its document is its identity.
+    """
+    return Table(
+        name,
+        description,
+        (_nct_id(), _position(), *columns, _source_file()),
+        key=_CHILD_KEY,
+        step=Step.MERGED,
+        roles=_PUBLISHED_CHILD | extra_roles,
+        **details,
+    )
+
 # Per-document study rows carry their source; the merged `studies` table
 # says which document won (source_file) and lists every document seen.
 PARSED_STUDIES = Table(
@@ -246,229 +265,160 @@ STUDIES = Table(
     roles=_PUBLISHED_MERGED | {Role.READ_BY_RULES},
 )
 
-CONDITIONS = Table(
+CONDITIONS = _trial_child(
     "conditions",
     "Conditions or diseases a trial studies.",
     (
-        _nct_id(),
-        _position(),
-        Column("condition", STRING, "disease or condition, as the document names it", nullable=False),
-        _source_file(),
+    Column("condition", STRING, "disease or condition, as the document names it", nullable=False),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
 )
 
-INTERVENTIONS = Table(
+INTERVENTIONS = _trial_child(
     "interventions",
     "Drugs, devices, procedures and other interventions a trial gives.",
     (
-        _nct_id(),
-        _position(),
-        Column("intervention_type", STRING, "kind of intervention: drug, biological, device, procedure, ...",
-               vocabulary=vocab.INTERVENTION_TYPE),
-        Column("name", STRING, "intervention name, as the document writes it", nullable=False),
-        Column("description", STRING, "what the intervention is and how it is given"),
-        _source_file(),
+    Column("intervention_type", STRING, "kind of intervention: drug, biological, device, procedure, ...",
+           vocabulary=vocab.INTERVENTION_TYPE),
+    Column("name", STRING, "intervention name, as the document writes it", nullable=False),
+    Column("description", STRING, "what the intervention is and how it is given"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
 )
 
-ARM_GROUPS = Table(
+ARM_GROUPS = _trial_child(
     "arm_groups",
     "Arms or cohorts of a trial.",
     (
-        _nct_id(),
-        _position(),
-        Column("label", STRING, "name of the arm or cohort", nullable=False),
-        Column("group_type", STRING, "role of the arm: experimental, active or placebo comparator, ...",
-               vocabulary=vocab.ARM_GROUP_TYPE),
-        Column("description", STRING, "what participants in the arm receive"),
-        Column("intervention_names", STRING_LIST, "interventions the arm receives"),
-        _source_file(),
+    Column("label", STRING, "name of the arm or cohort", nullable=False),
+    Column("group_type", STRING, "role of the arm: experimental, active or placebo comparator, ...",
+           vocabulary=vocab.ARM_GROUP_TYPE),
+    Column("description", STRING, "what participants in the arm receive"),
+    Column("intervention_names", STRING_LIST, "interventions the arm receives"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
 )
 
-DOSING = Table(
+DOSING = _trial_child(
     "dosing",
     "One row per dose step of a regimen read from arm and intervention descriptions.",
     (
-        _nct_id(),
-        _position(),
-        Column("drug", STRING, "normalized drug name (see pipeline/extract/data/drugs.csv)", nullable=False),
-        Column("step", INTEGER, "order of the step within the drug's regimen", min_value=1),
-        Column("dose_value", DOUBLE, "amount given at this step, in dose_unit", min_value=0),
-        Column("dose_value_max", DOUBLE, "upper end when the dose is a range (75-80 mg/m2)", min_value=0),
-        Column("dose_unit", STRING, "unit of dose_value: mg, mg/kg, mg/m2, AUC, Gy, ...",
-               vocabulary=vocab.DOSE_UNIT),
-        Column("route", STRING, "how the drug is given: IV, PO (by mouth), SC, ...", vocabulary=vocab.ROUTE),
-        Column("timing", STRING, "cycle/day (C1D8), frequency (Q2W), days of a cycle, fractions"),
-        Column("infusion_minutes", DOUBLE, "infusion duration when stated", min_value=0),
-        Column("max_dose_value", DOUBLE, "the most the text allows (a cap or an upward adjustment)", min_value=0),
-        Column("max_dose_unit", STRING, "unit of max_dose_value", vocabulary=vocab.DOSE_UNIT),
-        Column("dose_adjustment", STRING, "what the text says about changing the dose"),
-        Column("text", STRING, "the sentence the step was read from"),
-        _source_file(),
+    Column("drug", STRING, "normalized drug name (see pipeline/extract/data/drugs.csv)", nullable=False),
+    Column("step", INTEGER, "order of the step within the drug's regimen", min_value=1),
+    Column("dose_value", DOUBLE, "amount given at this step, in dose_unit", min_value=0),
+    Column("dose_value_max", DOUBLE, "upper end when the dose is a range (75-80 mg/m2)", min_value=0),
+    Column("dose_unit", STRING, "unit of dose_value: mg, mg/kg, mg/m2, AUC, Gy, ...",
+           vocabulary=vocab.DOSE_UNIT),
+    Column("route", STRING, "how the drug is given: IV, PO (by mouth), SC, ...", vocabulary=vocab.ROUTE),
+    Column("timing", STRING, "cycle/day (C1D8), frequency (Q2W), days of a cycle, fractions"),
+    Column("infusion_minutes", DOUBLE, "infusion duration when stated", min_value=0),
+    Column("max_dose_value", DOUBLE, "the most the text allows (a cap or an upward adjustment)", min_value=0),
+    Column("max_dose_unit", STRING, "unit of max_dose_value", vocabulary=vocab.DOSE_UNIT),
+    Column("dose_adjustment", STRING, "what the text says about changing the dose"),
+    Column("text", STRING, "the sentence the step was read from"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD | {Role.READ_BY_RULES},
+    extra_roles=frozenset({Role.READ_BY_RULES}),
 )
 
-ELIGIBILITY_CRITERIA = Table(
+ELIGIBILITY_CRITERIA = _trial_child(
     "eligibility_criteria",
     "One row per top-level inclusion or exclusion item; nested items stay in their parent's text.",
     (
-        _nct_id(),
-        _position(),
-        Column("criterion_type", STRING, "whether the item admits (INCLUSION) or excludes (EXCLUSION)",
-               vocabulary=vocab.CRITERION_TYPE, nullable=False),
-        Column("ordinal", INTEGER, "position within its type, from 1", min_value=1, nullable=False),
-        Column("text", STRING, "the criterion as written, nested items included", nullable=False),
-        _source_file(),
+    Column("criterion_type", STRING, "whether the item admits (INCLUSION) or excludes (EXCLUSION)",
+           vocabulary=vocab.CRITERION_TYPE, nullable=False),
+    Column("ordinal", INTEGER, "position within its type, from 1", min_value=1, nullable=False),
+    Column("text", STRING, "the criterion as written, nested items included", nullable=False),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD | {Role.READ_BY_RULES},
+    extra_roles=frozenset({Role.READ_BY_RULES}),
 )
 
-ELIGIBILITY_THRESHOLDS = Table(
+ELIGIBILITY_THRESHOLDS = _trial_child(
     "eligibility_thresholds",
     "One row per numeric threshold found in an eligibility criterion.",
     (
-        _nct_id(),
-        _position(),
-        Column("criterion_type", STRING, "type of the criterion the threshold was read from",
-               vocabulary=vocab.CRITERION_TYPE),
-        Column("criterion_ordinal", INTEGER, "ordinal of that criterion within its type", min_value=1),
-        Column("analyte", STRING, "upper snake case: ANC, PLATELETS, ECOG, AGE, ...", nullable=False,
-               vocabulary=vocab.ANALYTES),
-        Column("comparator", STRING, "how a value must compare to the threshold: >=, >, <=, <, =",
-               vocabulary=vocab.COMPARATOR),
-        Column("value", DOUBLE, "the threshold, in unit"),
-        Column("unit", STRING, "x10^9/L, g/L, mL/min, ULN (a multiple of the upper limit of normal), %, ...",
-               vocabulary=vocab.THRESHOLD_UNITS),
-        Column("text", STRING, "the words the threshold was read from"),
-        _source_file(),
+    Column("criterion_type", STRING, "type of the criterion the threshold was read from",
+           vocabulary=vocab.CRITERION_TYPE),
+    Column("criterion_ordinal", INTEGER, "ordinal of that criterion within its type", min_value=1),
+    Column("analyte", STRING, "upper snake case: ANC, PLATELETS, ECOG, AGE, ...", nullable=False,
+           vocabulary=vocab.ANALYTES),
+    Column("comparator", STRING, "how a value must compare to the threshold: >=, >, <=, <, =",
+           vocabulary=vocab.COMPARATOR),
+    Column("value", DOUBLE, "the threshold, in unit"),
+    Column("unit", STRING, "x10^9/L, g/L, mL/min, ULN (a multiple of the upper limit of normal), %, ...",
+           vocabulary=vocab.THRESHOLD_UNITS),
+    Column("text", STRING, "the words the threshold was read from"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
 )
 
-SPONSORS = Table(
+SPONSORS = _trial_child(
     "sponsors",
     "Lead sponsor and collaborators.",
     (
-        _nct_id(),
-        _position(),
-        Column("name", STRING, "organization name", nullable=False),
-        Column("role", STRING, "LEAD sponsor or COLLABORATOR", vocabulary=vocab.SPONSOR_ROLE, nullable=False),
-        Column("agency_class", STRING, "kind of organization: NIH, other US federal, industry, network, ...",
-               vocabulary=vocab.AGENCY_CLASS),
-        _source_file(),
+    Column("name", STRING, "organization name", nullable=False),
+    Column("role", STRING, "LEAD sponsor or COLLABORATOR", vocabulary=vocab.SPONSOR_ROLE, nullable=False),
+    Column("agency_class", STRING, "kind of organization: NIH, other US federal, industry, network, ...",
+           vocabulary=vocab.AGENCY_CLASS),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
 )
 
-OFFICIALS = Table(
+OFFICIALS = _trial_child(
     "officials",
     "Investigators and study chairs overseeing a trial.",
     (
-        _nct_id(),
-        _position(),
-        Column("name", STRING, "the official's name", nullable=False),
-        Column("role", STRING, "principal investigator, study chair, study director, ...",
-               vocabulary=vocab.OFFICIAL_ROLE),
-        Column("affiliation", STRING, "institution the official works for"),
-        _source_file(),
+    Column("name", STRING, "the official's name", nullable=False),
+    Column("role", STRING, "principal investigator, study chair, study director, ...",
+           vocabulary=vocab.OFFICIAL_ROLE),
+    Column("affiliation", STRING, "institution the official works for"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
     about_people=("name", "affiliation"),
 )
 
-SITES = Table(
+SITES = _trial_child(
     "sites",
     "Facilities where a trial runs.",
     (
-        _nct_id(),
-        _position(),
-        Column("facility", STRING, "hospital, clinic or other facility name"),
-        Column("city", STRING, "city of the facility"),
-        Column("state", STRING, "state, province or region"),
-        Column("zip", STRING, "postal code, which tells apart sites sharing a name in one city"),
-        Column("country", STRING, "country of the facility"),
-        Column("status", STRING, "recruitment status at this site", vocabulary=vocab.SITE_STATUS),
-        _source_file(),
+    Column("facility", STRING, "hospital, clinic or other facility name"),
+    Column("city", STRING, "city of the facility"),
+    Column("state", STRING, "state, province or region"),
+    Column("zip", STRING, "postal code, which tells apart sites sharing a name in one city"),
+    Column("country", STRING, "country of the facility"),
+    Column("status", STRING, "recruitment status at this site", vocabulary=vocab.SITE_STATUS),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
     about_people=("facility",),
 )
 
-CONTACTS = Table(
+CONTACTS = _trial_child(
     "contacts",
     "People to contact about a trial: central contacts (no facility) and site contacts.",
     (
-        _nct_id(),
-        _position(),
-        Column("name", STRING, "the contact's name"),
-        Column("role", STRING, "the contact's role, as the document states it"),
-        Column("phone", STRING, "telephone number; emptied in the published files", pattern=PHONE_PATTERN),
-        Column("email", STRING, "email address; emptied in the published files", pattern=EMAIL_PATTERN),
-        Column("facility", STRING, "site the contact belongs to; null for central contacts"),
-        _source_file(),
+    Column("name", STRING, "the contact's name"),
+    Column("role", STRING, "the contact's role, as the document states it"),
+    Column("phone", STRING, "telephone number; emptied in the published files", pattern=PHONE_PATTERN),
+    Column("email", STRING, "email address; emptied in the published files", pattern=EMAIL_PATTERN),
+    Column("facility", STRING, "site the contact belongs to; null for central contacts"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
     personal=("phone", "email"),
     about_people=("name", "role", "facility"),
 )
 
-OUTCOMES = Table(
+OUTCOMES = _trial_child(
     "outcomes",
     "Primary, secondary and other outcome measures.",
     (
-        _nct_id(),
-        _position(),
-        Column("outcome_type", STRING, "PRIMARY, SECONDARY or OTHER outcome", vocabulary=vocab.OUTCOME_TYPE,
-               nullable=False),
-        Column("ordinal", INTEGER, "position within its type, from 1", min_value=1),
-        Column("measure", STRING, "what is measured", nullable=False),
-        Column("description", STRING, "how the measure is assessed"),
-        Column("time_frame", STRING, "when the measure is assessed"),
-        _source_file(),
+    Column("outcome_type", STRING, "PRIMARY, SECONDARY or OTHER outcome", vocabulary=vocab.OUTCOME_TYPE,
+           nullable=False),
+    Column("ordinal", INTEGER, "position within its type, from 1", min_value=1),
+    Column("measure", STRING, "what is measured", nullable=False),
+    Column("description", STRING, "how the measure is assessed"),
+    Column("time_frame", STRING, "when the measure is assessed"),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD | {Role.READ_BY_RULES},
+    extra_roles=frozenset({Role.READ_BY_RULES}),
 )
 
-IDENTIFIERS = Table(
+IDENTIFIERS = _trial_child(
     "identifiers",
     "Other identifiers of a trial: sponsor protocol numbers, secondary registry ids.",
     (
-        _nct_id(),
-        _position(),
-        Column("identifier", STRING, "the identifier as written", nullable=False),
-        Column("identifier_type", STRING, "who issued it: sponsor, another registry, a grant, ..."),
-        _source_file(),
+    Column("identifier", STRING, "the identifier as written", nullable=False),
+    Column("identifier_type", STRING, "who issued it: sponsor, another registry, a grant, ..."),
     ),
-    key=_CHILD_KEY,
-    step=Step.MERGED,
-    roles=_PUBLISHED_CHILD,
 )
 
 EVIDENCE = Table(
