@@ -28,6 +28,7 @@ from pipeline.registry.checks import (
     ENROLLMENT,
     EVIDENCE_PERCENTAGES,
 )
+from pipeline.registry.tables import STUDIES
 
 _DATE_PAIRS: tuple[tuple[str, str, str], ...] = (
     # (earlier, later, severity)
@@ -333,27 +334,15 @@ def check_evidence_percentages(findings_table: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-# Fields compared between documents about one trial; free texts are left out
-# because layouts legitimately abridge or reflow them.
-CONFLICT_FIELDS = (
-    "brief_title",
-    "overall_status",
-    "phase",
-    "study_type",
-    "enrollment",
-    "enrollment_type",
-    "start_date",
-    "primary_completion_date",
-    "completion_date",
-    "min_age_years",
-    "max_age_years",
-    "sex",
-    "healthy_volunteers",
-    "allocation",
-    "intervention_model",
-    "primary_purpose",
-    "masking",
-    "lead_sponsor",
+# What two documents about one trial must agree on: every field of `studies`
+# but the free texts (layouts legitimately abridge or reflow them), the
+# registry's bookkeeping dates (each version of a record moves them), the
+# companions of a date (compared with the date itself) and provenance.
+_NOT_COMPARED = {"nct_id", "official_title", "brief_summary", "detailed_description", "source_file", "source_files",
+                 *(f"{name}_date" for name in ("first_submitted", "first_posted", "last_update_posted", "last_verified"))}
+CONFLICT_FIELDS = tuple(
+    name for name in STUDIES.column_names
+    if name not in _NOT_COMPARED and not name.endswith(("_date_precision", "_date_raw"))
 )
 
 
