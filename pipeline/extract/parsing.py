@@ -130,7 +130,13 @@ class _FreeTextAllowance:
         return kept
 
     def rows(self, rows: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
-        return [{**row, column: self.take(row.get(column))} for row in rows]
+        """The rows as the extractors see them: only a row whose text was cut is copied."""
+        return [self._row(row, column) for row in rows]
+
+    def _row(self, row: dict[str, Any], column: str) -> dict[str, Any]:
+        text = row.get(column)
+        kept = self.take(text)
+        return row if kept is text else {**row, column: kept}
 
 
 FREE_TEXT_LIMIT = 256 * 1024
