@@ -435,12 +435,10 @@ def test_04431453_study(remdesivir):
     assert len(remdesivir.rows["sites"]) == 32
 
 
-def test_04431453_key_criteria_headings_are_reported_not_split(remdesivir):
-    assert "eligibility_criteria" not in remdesivir.rows
-    (finding,) = remdesivir.findings
-    assert (finding.severity, finding.category) == ("WARNING", "parse")
-    assert finding.field == "protocolSection.eligibilityModule.eligibilityCriteria"
-    assert finding.observed.startswith("Key Inclusion Criteria:")
+def test_04431453_key_criteria_headings_are_split(remdesivir):
+    assert remdesivir.findings == []
+    kinds = [row["criterion_type"] for row in remdesivir.rows["eligibility_criteria"]]
+    assert (kinds.count("INCLUSION"), kinds.count("EXCLUSION")) == (3, 6)
 
 
 # --- NCT00184067: no outcomes module ----------------------------------------------------
@@ -546,22 +544,20 @@ def test_criteria_counts(nct_id, inclusion, exclusion):
     assert len(_criteria(doc, "EXCLUSION")) == exclusion
 
 
-def test_criteria_above_the_first_heading_are_reported():
+def test_an_eligibility_criteria_heading_opens_the_inclusion_list():
     doc = _parse("NCT03630471")
-    (finding,) = doc.findings
-    assert finding.message == ("eligibility text above the first Inclusion or Exclusion heading "
-                               "was not loaded as criteria")
-    assert finding.observed.startswith("Eligibility criteria:\n\nFor adolescent participants:")
-    assert _criteria(doc, "INCLUSION") == []
-    assert _criteria(doc, "EXCLUSION")[-1] == "Intoxicated at the point of consent or assessment"
+    assert doc.findings == []
+    assert _criteria(doc, "INCLUSION")[0] == ("For adolescent participants: Enrolled as a student in Grades 9-12 "
+                                              "(corresponding to 13-20 years of age)")
+    assert len(_criteria(doc, "INCLUSION")) == 9
+    assert _criteria(doc, "EXCLUSION")[-1] == "For parent participants: Intoxicated at the point of consent or assessment"
 
 
-def test_key_criteria_headings_are_reported():
+def test_key_criteria_headings_are_split():
     doc = _parse("NCT02210780")
-    assert "eligibility_criteria" not in doc.rows
-    assert [finding.message for finding in doc.findings] == [
-        "eligibility criteria have no Inclusion or Exclusion heading; not split"
-    ]
+    assert doc.findings == []
+    assert _criteria(doc, "INCLUSION")[2] == "Eczema Area and Severity Index (EASI) score ≥16 at the screening visit and the baseline visit"
+    assert (len(_criteria(doc, "INCLUSION")), len(_criteria(doc, "EXCLUSION"))) == (5, 7)
 
 
 # --- other records --------------------------------------------------------------------
@@ -649,7 +645,7 @@ def test_record_is_parsed_by_the_pipeline():
     assert result.rows["parsed_sites"] == [{"nct_id": "NCT00973089", "source_file": "NCT00973089.json",
                                             "facility": "Hadassah Medical Organization", "city": "Jerusalem",
                                             "state": None, "zip": None, "country": "Israel", "status": None,
-                                            "position": 1}]
+                                            "status_raw": None, "position": 1}]
 
 
 def test_search_response_with_one_study_is_read_as_the_study():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -276,3 +278,138 @@ def test_empty_text_reports_missing_nct_id():
     parsed = ctgov_text.parse("")
     assert parsed.nct_id is None
     assert [(finding.severity, finding.field) for finding in parsed.findings] == [("ERROR", "nct_id")]
+
+
+# --- real exports (tests/fixtures/rendered: real registry records in this layout) ---------
+
+
+_REAL_EXPORTS = Path(__file__).parent / "fixtures" / "rendered" / "docs" / "ctgov_classic"
+
+
+def _real(prefix: str):
+    return ctgov_text.parse(next(_REAL_EXPORTS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8"))
+
+
+def _interventions(parsed) -> list[tuple[str | None, str]]:
+    return [(row["intervention_type"], row["name"]) for row in parsed.rows.get("interventions", [])]
+
+
+def _arm_interventions(parsed) -> list[tuple[str | None, list[str]]]:
+    return [(row["group_type"], row["intervention_names"]) for row in parsed.rows["arm_groups"]]
+
+
+def test_one_arm_per_line_with_several_interventions_per_cell():
+    # NCT05381948: eight arms, one per line, the table closed by a lone "|";
+    # the last two cells each name two interventions on one line.
+    parsed = _real("004")
+    assert _arm_interventions(parsed) == [
+        ("EXPERIMENTAL", ["TQH3821 tablets"]),
+        ("PLACEBO_COMPARATOR", ["TQH3821 tablets (Placebo)"]),
+        ("EXPERIMENTAL", ["TQH3821 tablets"]),
+        ("PLACEBO_COMPARATOR", ["TQH3821 tablets (Placebo)"]),
+        ("EXPERIMENTAL", ["TQH3821 tablets"]),
+        ("PLACEBO_COMPARATOR", ["TQH3821 tablets (Placebo)"]),
+        ("EXPERIMENTAL", ["TQH3821 tablets", "Methotrexate tablets"]),
+        ("PLACEBO_COMPARATOR", ["TQH3821 tablets (Placebo)", "Methotrexate tablets"]),
+    ]
+    assert _interventions(parsed) == [
+        ("DRUG", "TQH3821 tablets"),
+        ("DRUG", "TQH3821 tablets (Placebo)"),
+        ("DRUG", "Methotrexate tablets"),
+    ]
+    assert _parse_findings(parsed) == []
+    # The outcome table after the lone "|" is still read.
+    assert len(parsed.rows["outcomes"]) == 5
+
+
+def test_interventions_of_several_types_in_one_cell():
+    parsed = _real("005")  # NCT04372602
+    assert _arm_interventions(parsed) == [
+        ("EXPERIMENTAL", ["Duvelisib", "Peripheral blood draw"]),
+        ("SHAM_COMPARATOR", ["Peripheral blood draw", "Placebo"]),
+    ]
+    assert _interventions(parsed) == [("DRUG", "Duvelisib"), ("PROCEDURE", "Peripheral blood draw"), ("DRUG", "Placebo")]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("010", [("RADIATION", "PET-MRI")]),
+        ("026", [("BIOLOGICAL", "MV-CHIK"), ("BIOLOGICAL", "MMR-vaccine")]),
+        ("003", [
+            ("DIETARY_SUPPLEMENT",
+             "Standardized extract of Chamomilla L., Melissa Officinalis L. and tyndallized L. Acidophilus (H122)"),
+            ("DIETARY_SUPPLEMENT", "Lactobacillus reuteri DSM 17938 (108 CFU)"),
+            ("DRUG", "Simethicone"),
+        ]),
+    ],
+)
+def test_intervention_types_other_than_drug(prefix, expected):
+    assert _interventions(_real(prefix)) == expected
+
+
+def test_a_name_holding_a_colon_is_not_cut():
+    # NCT00492778 names its drug interventions after the arms: "DRUG: Arm A: ABC+3TC+NNRTI".
+    names = [name for _, name in _interventions(_real("065"))]
+    assert names[2:5] == [
+        "Arm A: ABC+3TC+NNRTI",
+        "Arm B: ZDV+ABC+3TC+NNRTI->ABC+3TC+NNRTI maintenance",
+        "Arm C: ZDV+ABC+3TC+NNRTI->ZDV+ABC+3TC maintenance",
+    ]
+    assert len(names) == 9
+
+
+def test_untyped_cohort_arm():
+    # NCT02567188, observational: the cohort carries no arm type.
+    parsed = _real("006")
+    assert _arm_interventions(parsed) == [(None, ["MIRCERA"])]
+    assert parsed.rows["arm_groups"][0]["label"].startswith("Cohort of CKD Participants")
+    assert _interventions(parsed) == [("OTHER", "MIRCERA")]
+    assert [finding for finding in parsed.findings if finding.category == "domain"] == []
+
+
+def test_arms_with_an_empty_intervention_cell():
+    # NCT05381714 writes "Patients <description> | " and "Control <description> | ".
+    parsed = _real("011")
+    assert _arm_interventions(parsed) == [(None, []), (None, [])]
+    assert parsed.rows["arm_groups"][1]["label"] == "Control"
+    assert "interventions" not in parsed.rows
+    assert len(parsed.rows["outcomes"]) == 12
+
+
+def test_interventions_written_on_separate_lines_of_one_cell(text):
+    changed = text.replace("| DRUG: Tarlatamab\n|", "| DRUG: Tarlatamab\nPROCEDURE: Blood draw\n|")
+    parsed = ctgov_text.parse(changed)
+    assert _interventions(parsed) == [("DRUG", "Tarlatamab"), ("PROCEDURE", "Blood draw")]
+    assert parsed.rows["arm_groups"][0]["intervention_names"] == ["Tarlatamab", "Blood draw"]
+    assert len(parsed.rows["outcomes"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("prefix", "dates", "enrollment"),
+    [
+        # NCT00001177 states only its start date: the two empty lines keep the places.
+        ("036", ("1981-08-24", None, None), "1600"),
+        ("047", ("2002-09", None, "2004-05"), "90"),
+        ("009", ("2005-01", "2005-12", None), "20"),
+    ],
+)
+def test_empty_header_lines_keep_each_date_in_its_place(prefix, dates, enrollment):
+    parsed = _real(prefix)
+    fields = ("start_date", "primary_completion_date", "completion_date")
+    assert tuple(parsed.study.get(field) for field in fields) == dates
+    assert parsed.study["enrollment"] == enrollment
+    assert [finding.field for finding in _parse_findings(parsed) if finding.field] == []
+
+
+def test_every_real_export_gives_the_expected_interventions():
+    """The 75 real exports with an arms table give the registry's distinct interventions."""
+    expected = json.loads((_REAL_EXPORTS.parent.parent / "expected.json").read_text(encoding="utf-8"))["ctgov_classic"]
+    wrong = {}
+    for name, record in expected.items():
+        want = record["counts"].get("interventions")
+        parsed = ctgov_text.parse((_REAL_EXPORTS / name).read_text(encoding="utf-8"))
+        got = len(set(_interventions(parsed)))
+        if want is not None and got != want:
+            wrong[name] = (want, got)
+    assert wrong == {}

@@ -101,8 +101,8 @@ def test_withheld_record():
     doc = _parse("NCT03182660")
     row, study_findings = _study(doc)
     assert doc.nct_id == "NCT03182660"
-    assert study_findings == [("domain", "overall_status", "Withheld")]
-    assert row["overall_status"] is None
+    assert study_findings == []
+    assert (row["overall_status"], row["overall_status_raw"]) == ("WITHHELD", "Withheld")
     assert row["enrollment"] is None and row["enrollment_type"] is None
     assert row["study_type"] is None  # the record says N/A
     assert row["start_date"] is None
@@ -121,8 +121,9 @@ def test_expanded_access_record():
     doc = _parse("NCT03133988")
     row, study_findings = _study(doc)
     assert doc.nct_id == "NCT03133988"
-    assert row["study_type"] == "EXPANDED_ACCESS"
-    assert study_findings == [("domain", "overall_status", "Available")]
+    assert (row["study_type"], row["study_type_raw"]) == ("EXPANDED_ACCESS", "Expanded Access")
+    assert (row["overall_status"], row["overall_status_raw"]) == ("AVAILABLE", "Available")
+    assert study_findings == []
     for date in ("start", "primary_completion", "completion"):
         assert row[f"{date}_date"] is None
         assert row[f"{date}_date_raw"] is None
@@ -266,16 +267,15 @@ def test_old_date_names_are_read():
     assert ("parse", "INFO", "last_update_posted_date", "July 9, 2013") in _findings(doc)
 
 
-def test_criteria_without_headings_are_reported_not_split():
+def test_the_older_nci_criteria_layout_is_read_as_inclusion_lists():
     doc = _parse("NCT00002475")
-    assert "eligibility_criteria" not in doc.rows
-    [warning] = [finding for finding in doc.findings if finding.field == "eligibility_criteria"]
-    assert warning.severity == "WARNING"
-    assert warning.observed.startswith(
-        "DISEASE CHARACTERISTICS:\n\n- Histologically confirmed cancer not amenable to cure or long-term control "
-        "by surgery, radiotherapy, chemotherapy, or hormonal manipulations, including the following tumor types:"
-        "\n\n  - Colon cancer\n\n  - Lung cancer"
-    )
+    assert [finding for finding in doc.findings if finding.field == "eligibility_criteria"] == []
+    inclusion = _criteria(doc, "INCLUSION")
+    assert len(inclusion) == 29 and _criteria(doc, "EXCLUSION") == []
+    assert inclusion[0].startswith("DISEASE CHARACTERISTICS: Histologically confirmed cancer not amenable to cure")
+    assert "\n- Colon cancer\n- Lung cancer" in inclusion[0]
+    assert inclusion[7] == "PATIENT CHARACTERISTICS: Performance status: ECOG 0-2 OR"
+    assert inclusion[-1] == "PRIOR CONCURRENT THERAPY: Surgery: See Disease Characteristics"
 
 
 def test_textblocks_are_unwrapped_and_keep_their_lists():
@@ -339,7 +339,9 @@ def test_lung_every_location_is_a_site_told_apart_by_its_zip(lung):
     buenos_aires = [site["zip"] for site in lung.rows["sites"]
                     if (site["facility"], site["city"]) == ("Local Institution", "Buenos Aires")]
     assert buenos_aires == ["1417", "C1280AEB"]
-    assert lung.findings == []
+    (finding,) = lung.findings
+    assert finding.message == "eligibility text above the first Inclusion or Exclusion heading was not loaded as criteria"
+    assert finding.observed.startswith("For more information regarding BMS clinical trial participation")
 
 
 def test_lung_criteria(lung):

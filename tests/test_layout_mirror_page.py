@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -473,3 +474,92 @@ Site Status
     ]
     (finding,) = doc.findings
     assert finding.observed == "Seoul, Songpa-gu, Korea, Republic of"
+
+
+# --- real pages (tests/fixtures/rendered: real registry records in this layout) ----------------
+
+
+_REAL_PAGES = Path(__file__).parent / "fixtures" / "rendered" / "docs" / "portal"
+
+
+def _real(prefix: str):
+    return mirror_page.parse(next(_REAL_PAGES.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8"))
+
+
+def _arms(doc) -> list[tuple[str | None, str, list[str]]]:
+    return [(row["group_type"], row["label"], row["intervention_names"]) for row in doc.rows.get("arm_groups", [])]
+
+
+def test_an_arm_with_interventions_of_several_types():
+    doc = _real("023")  # NCT04372602
+    assert _arms(doc) == [
+        ("EXPERIMENTAL", "Duvelisib", ["Duvelisib", "Peripheral blood draw"]),
+        ("SHAM_COMPARATOR", "Placebo", ["Peripheral blood draw", "Placebo"]),
+    ]
+    assert [(row["intervention_type"], row["name"]) for row in doc.rows["interventions"]] == [
+        ("DRUG", "Duvelisib"), ("PROCEDURE", "Peripheral blood draw"), ("DRUG", "Placebo"),
+    ]
+
+
+def test_untyped_cohorts_sharing_an_intervention():
+    # NCT05380804, observational: two cohorts without a "Group Type" line, each
+    # followed by the same DIAGNOSTIC_TEST and its description.
+    doc = _real("074")
+    measurement = "cutaneous silent period (CSP) measurement"
+    assert _arms(doc) == [
+        (None, "Patients with primary Sjögren's syndrome", [measurement]),
+        (None, "Healthy population", [measurement]),
+    ]
+    assert doc.rows["arm_groups"][1]["description"] == (
+        "Cutaneous silent period measurement was also performed in healthy population."
+    )
+    (intervention,) = doc.rows["interventions"]
+    assert (intervention["intervention_type"], intervention["name"]) == ("DIAGNOSTIC_TEST", measurement)
+    assert intervention["description"].startswith("CSP recordings are performed in the upper extremities")
+    assert [finding for finding in doc.findings if finding.field == "Study Groups"] == []
+
+
+def test_untyped_cohorts_without_interventions():
+    doc = _real("015")  # NCT05381714
+    assert [(group_type, label, names) for group_type, label, names in _arms(doc)] == [
+        (None, "Patients", []),
+        (None, "Control", []),
+    ]
+    assert doc.rows["arm_groups"][1]["description"].startswith("Respiratory functions (spirometer)")
+    assert "interventions" not in doc.rows
+    assert [finding for finding in doc.findings if finding.field == "Study Groups"] == []
+
+
+def test_untyped_cohorts_whose_interventions_have_no_listed_description():
+    doc = mirror_page.parse(_PAGE_HEAD + """
+Study Groups
+
+Review each arm or cohort in the study.
+
+Exposed
+
+Workers exposed to solvents.
+
+Questionnaire
+
+Intervention Type BEHAVIORAL
+
+A survey of symptoms.
+
+Unexposed
+
+Office workers.
+
+Questionnaire
+
+Intervention Type BEHAVIORAL
+
+A survey of symptoms.
+""")
+    assert _arms(doc) == [
+        (None, "Exposed", ["Questionnaire"]),
+        (None, "Unexposed", ["Questionnaire"]),
+    ]
+    assert [(row["intervention_type"], row["name"], row["description"]) for row in doc.rows["interventions"]] == [
+        ("BEHAVIORAL", "Questionnaire", "A survey of symptoms."),
+    ]

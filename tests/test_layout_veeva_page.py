@@ -1,4 +1,5 @@
-"""The ClinicalTrials.Veeva layout, read from seed 002 (NCT07358676)."""
+"""The ClinicalTrials.Veeva layout, read from seed 002 (NCT07358676) and from pages in the
+portal's other variants (tests/fixtures/veeva/, written from real registry records)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import pytest
 
 from pipeline.extract.layouts import veeva_page
 from pipeline.extract.fields.study_fields import build_study_row
-from tests.conftest import read_seed
+from tests.conftest import PROJECT_ROOT, read_seed
+from tests.pipeline_helpers import assert_survives, materialize_all, published, settings_in
+
+VARIANTS = PROJECT_ROOT / "tests" / "fixtures" / "veeva"
 
 TITLE = (
     "A Study of Bemotuzumab Plus Chemotherapy and Anlotinib Induction Followed by Bemotuzumab, "
@@ -99,8 +103,8 @@ def test_combination_product_intervention(doc):
     ]
 
 
-def test_other_identifier_has_no_type(doc):
-    assert doc.rows["identifiers"] == [{"identifier": "E20260033", "identifier_type": None}]
+def test_the_identifier_after_the_nct_id_is_the_sponsors_own(doc):
+    assert doc.rows["identifiers"] == [{"identifier": "E20260033", "identifier_type": "ORG_STUDY_ID"}]
 
 
 def test_lead_sponsor_takes_the_funder_type(doc):
@@ -197,3 +201,179 @@ def test_odd_input_is_reported_not_raised():
         ("identifier", "nct_id"),
     }
     assert veeva_page.parse("").rows == {}
+
+
+# --- the portal's variants, each a page written from a real registry record ---------------
+
+
+def _variant(name: str):
+    doc = veeva_page.parse((VARIANTS / name).read_text(encoding="utf-8"))
+    row, findings = build_study_row(doc.nct_id, doc.study)
+    assert findings == []
+    return doc, row
+
+
+def _criteria_counts(doc) -> tuple[int, int]:
+    return len(_criteria(doc, "INCLUSION")), len(_criteria(doc, "EXCLUSION"))
+
+
+def test_every_variant_is_recognised_as_a_veeva_page():
+    assert sorted(path.name for path in VARIANTS.glob("*.txt") if veeva_page.matches(path.read_text())) == [
+        "logo_numbered_NCT01642004.txt",
+        "no_enrollment_funders_NCT00734539.txt",
+        "observational_bullets_NCT05594173.txt",
+        "observational_logo_registry_NCT02958956.txt",
+    ]
+
+
+def test_observational_page_with_a_status_block_and_bullets():
+    doc, study = _variant("observational_bullets_NCT05594173.txt")
+    assert doc.nct_id == "NCT05594173"
+    assert study["brief_title"] == "Chewing and Oral Processing of Solid Food"
+    assert study["lead_sponsor"] == "University Health Network, Toronto"
+    assert (study["overall_status"], study["phase"], study["study_type"]) == ("COMPLETED", None, "OBSERVATIONAL")
+    assert study["healthy_volunteers"] is True
+    assert (study["min_age_years"], study["max_age_years"]) == (18, 60)
+    assert _criteria_counts(doc) == (1, 7)
+    assert _criteria(doc, "INCLUSION")[0]["text"] == "Healthy adults under age 60"
+    assert _criteria(doc, "EXCLUSION")[3]["text"] == "Current use of dentures"
+    assert doc.rows["identifiers"] == [
+        {"identifier": "15-9431.10", "identifier_type": "ORG_STUDY_ID"},
+        {"identifier": "R01DC011020", "identifier_type": "NIH"},
+    ]
+    # Two funder types (Other, NIH): the page does not say which is the lead sponsor's.
+    assert doc.rows["sponsors"] == [
+        {"name": "University Health Network, Toronto", "role": "LEAD", "agency_class": None}
+    ]
+    assert [(f.field, f.observed) for f in doc.findings if f.field == "agency_class"] == [("agency_class", "Other | NIH")]
+
+
+def test_observational_groups_without_a_type_line_are_each_an_arm():
+    doc, _ = _variant("observational_logo_registry_NCT02958956.txt")
+    assert [(arm["label"], arm["group_type"], arm["intervention_names"]) for arm in doc.rows["arm_groups"]] == [
+        ("Ever User of Pioglitazone", None, ["Pioglitazone"]),
+        ("Never User of Pioglitazone", None, []),
+    ]
+    assert not [finding for finding in doc.findings if finding.field == "arm_groups"]
+
+
+def test_a_logo_line_above_the_sponsor_name_separates_title_and_sponsor():
+    doc, study = _variant("observational_logo_registry_NCT02958956.txt")
+    assert study["brief_title"] == "Cohort Study of Pioglitazone and Cancer Incidence in Participants With Diabetes Mellitus."
+    assert study["lead_sponsor"] == "Takeda"
+    assert doc.rows["sponsors"] == [{"name": "Takeda", "role": "LEAD", "agency_class": "INDUSTRY"}]
+    assert (study["overall_status"], study["phase"], study["study_type"]) == ("COMPLETED", None, "OBSERVATIONAL")
+    assert study["enrollment"] == 236507
+    assert study["healthy_volunteers"] is False
+    assert (study["min_age_years"], study["max_age_years"]) == (40, None)
+    assert _criteria_counts(doc) == (3, 6)
+    assert doc.rows["identifiers"] == [
+        {"identifier": "AD-4833_403A", "identifier_type": "ORG_STUDY_ID"},
+        {"identifier": "EUPAS10335", "identifier_type": "REGISTRY"},
+    ]
+
+
+def test_a_logo_alone_names_the_sponsor_and_numbered_criteria_are_read():
+    doc, study = _variant("logo_numbered_NCT01642004.txt")
+    assert study["brief_title"].startswith("Study of BMS-936558 (Nivolumab) Compared to Docetaxel")
+    assert study["brief_title"].endswith("(CheckMate 017)")
+    assert study["lead_sponsor"] == "Bristol-Myers Squibb"
+    assert doc.rows["sponsors"] == [{"name": "Bristol-Myers Squibb", "role": "LEAD", "agency_class": "INDUSTRY"}]
+    assert (study["overall_status"], study["phase"]) == ("ACTIVE_NOT_RECRUITING", "PHASE3")
+    assert study["healthy_volunteers"] is False
+    assert study["masking"] == "NONE"
+    assert _criteria_counts(doc) == (6, 9)
+    assert _criteria(doc, "INCLUSION")[4]["text"] == "Eastern Cooperative Oncology Group (ECOG) performance status ≤1"
+    assert _criteria(doc, "EXCLUSION")[8]["text"] == (
+        "Treatment with any investigational agent within 14 days of first administration of study treatment"
+    )
+    assert doc.rows["identifiers"] == [
+        {"identifier": "CA209-017", "identifier_type": "ORG_STUDY_ID"},
+        {"identifier": "2011-004792-36", "identifier_type": "EUDRACT_NUMBER"},
+    ]
+    assert [row["intervention_type"] for row in doc.rows["interventions"]] == ["BIOLOGICAL", "DRUG"]
+
+
+def test_a_page_without_an_enrollment_block_and_with_three_funder_types():
+    doc, study = _variant("no_enrollment_funders_NCT00734539.txt")
+    assert study["lead_sponsor"] == "Daniel Benjamin"
+    assert (study["enrollment"], study["enrollment_type"]) == (None, None)
+    assert (study["overall_status"], study["phase"]) == ("COMPLETED", "PHASE3")
+    assert study["healthy_volunteers"] is False
+    assert study["masking"] == "QUADRUPLE"
+    assert study["primary_purpose"] == "PREVENTION"
+    # "Up to 5 days old": a newborn's limit in days, not years.
+    assert (study["min_age_years"], study["max_age_years"]) == (None, round(5 / 365.25, 4))
+    assert _criteria_counts(doc) == (4, 8)
+    assert _criteria(doc, "INCLUSION")[1]["text"] == "> 48 hours of age and < 120 hours old at time of first drug administration"
+    assert doc.rows["identifiers"] == [
+        {"identifier": "Pro00001538", "identifier_type": "ORG_STUDY_ID"},
+        {"identifier": "1R01HD057956-01", "identifier_type": "NIH"},
+        {"identifier": "Pro00017720", "identifier_type": "SECONDARY_ID"},
+    ]
+    assert doc.rows["sponsors"] == [{"name": "Daniel Benjamin", "role": "LEAD", "agency_class": None}]
+    assert [(arm["label"], arm["group_type"]) for arm in doc.rows["arm_groups"]] == [
+        ("1", "EXPERIMENTAL"),
+        ("2", "PLACEBO_COMPARATOR"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        ("Double (Participant, Investigator)", "DOUBLE"),
+        ("Single (Outcomes Assessor)", "SINGLE"),
+        ("Triple (Participant, Care Provider, Outcomes Assessor)", "TRIPLE"),
+        ("Single", "SINGLE"),
+        ("None (Open label)", "NONE"),
+    ],
+)
+def test_masking_keeps_its_level_whoever_is_masked(written, level):
+    page = read_seed("002").replace("Masking\n\nNone (Open label)\n", f"Masking\n\n{written}\n")
+    doc = veeva_page.parse(page)
+    study, findings = build_study_row(doc.nct_id, doc.study)
+    assert (study["masking"], findings) == (level, [])
+
+
+def test_a_masking_label_outside_the_vocabulary_is_handed_over_whole():
+    page = read_seed("002").replace("Masking\n\nNone (Open label)\n", "Masking\n\nPartial (Participant)\n")
+    assert veeva_page.parse(page).study["masking"] == "Partial (Participant)"
+
+
+@pytest.mark.parametrize(
+    ("identifier", "kind"),
+    [
+        ("NCT00980226", "NCT_ALIAS"),
+        ("2017-002038-21", "EUDRACT_NUMBER"),
+        ("2023-503456-12-00", "CTIS"),
+        ("U10CA180820", "NIH"),
+        ("5K12HD043494-09", "NIH"),
+        ("ISRCTN12345678", "REGISTRY"),
+        ("NCI-2015-00054", "REGISTRY"),
+        ("TMC114-C215", "SECONDARY_ID"),
+    ],
+)
+def test_secondary_ids_are_typed_by_their_shape(identifier, kind):
+    page = read_seed("002").replace("NCT07358676\nE20260033\n", f"NCT07358676\nE20260033\n{identifier}\n")
+    assert veeva_page.parse(page).rows["identifiers"][1] == {"identifier": identifier, "identifier_type": kind}
+
+
+def test_the_variants_publish_through_the_whole_graph(tmp_path):
+    settings = settings_in(tmp_path)
+    for page in VARIANTS.glob("*.txt"):
+        (settings.source_dir / page.name).write_bytes(page.read_bytes())
+    documents = assert_survives(settings, materialize_all(settings))
+    assert {documents[page.name]["status"] for page in VARIANTS.glob("*.txt")} == {"PARSED"}
+    studies = {row["nct_id"]: row for row in published(settings, "studies")}
+    assert {nct_id: (studies[nct_id]["lead_sponsor"], studies[nct_id]["phase"]) for nct_id in (
+        "NCT05594173", "NCT02958956", "NCT01642004", "NCT00734539")} == {
+        "NCT05594173": ("University Health Network, Toronto", None),
+        "NCT02958956": ("Takeda", None),
+        "NCT01642004": ("Bristol-Myers Squibb", "PHASE3"),
+        "NCT00734539": ("Daniel Benjamin", "PHASE3"),
+    }
+    identifiers = {(row["nct_id"], row["identifier"]): row["identifier_type"] for row in published(settings, "identifiers")}
+    assert identifiers[("NCT00734539", "1R01HD057956-01")] == "NIH"
+    assert identifiers[("NCT02958956", "EUPAS10335")] == "REGISTRY"
+    criteria = published(settings, "eligibility_criteria")
+    assert sum(row["nct_id"] == "NCT01642004" for row in criteria) == 15

@@ -14,14 +14,27 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
 from tests.pipeline_helpers import materialize_all, published, settings_in
+from tests.rendered_scoring import score
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 EXPECTED = json.loads((FIXTURES / "rendered" / "expected.json").read_text())
+
+# What each layout reaches on the development set (README, "What it reads"): a
+# change that loses values anywhere in a layout fails here, with every miss listed.
+RENDERED_FLOOR = {"portal": 1.0, "ctgov_classic": 1.0, "veeva": 1.0}
+
+
+class LayoutRun(NamedTuple):
+    layout: str
+    settings: object
+    result: object
+    expected: dict[str, str]
 
 
 def _files(folder: Path) -> list[Path]:
@@ -40,19 +53,18 @@ def layout_run(request, tmp_path_factory):
     else:
         shutil.copytree(FIXTURES / "rendered" / "docs" / request.param, settings.source_dir, dirs_exist_ok=True)
         expected = {name: record["nct_id"] for name, record in EXPECTED[request.param].items()}
-    result = materialize_all(settings)
-    return settings, result, expected
+    return LayoutRun(request.param, settings, materialize_all(settings), expected)
 
 
 def test_the_run_succeeds_and_publishes(layout_run):
-    settings, result, _ = layout_run
+    _, settings, result, _ = layout_run
     assert result.success, [event.message for event in result.all_events if event.is_failure]
     manifest = json.loads((settings.publish_dir / "manifest.json").read_text())
     assert manifest["run_id"] == result.run_id
 
 
 def test_every_record_has_one_documents_row_and_is_parsed(layout_run):
-    settings, _, expected = layout_run
+    _, settings, _, expected = layout_run
     documents = {row["source_file"]: row for row in published(settings, "documents")}
     assert sorted(documents) == sorted(expected)
     assert {name: (row["status"], row["nct_id"]) for name, row in documents.items()} == {
@@ -61,5 +73,15 @@ def test_every_record_has_one_documents_row_and_is_parsed(layout_run):
 
 
 def test_every_trial_is_published(layout_run):
-    settings, _, expected = layout_run
+    _, settings, _, expected = layout_run
     assert sorted(row["nct_id"] for row in published(settings, "studies")) == sorted(set(expected.values()))
+
+
+@pytest.mark.parametrize("layout_run", sorted(RENDERED_FLOOR), indirect=True)
+def test_the_development_set_gives_the_values_its_pages_state(layout_run):
+    layout, settings, _, _ = layout_run
+    tables = {name: published(settings, name) for name in ("documents", "studies", "conditions", "interventions",
+                                                           "sites", "outcomes")}
+    checks, misses = score(EXPECTED[layout], tables)
+    assert checks > 1500
+    assert (checks - len(misses)) / checks >= RENDERED_FLOOR[layout], "\n".join(map(str, misses))

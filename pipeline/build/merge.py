@@ -6,7 +6,8 @@ documents in order of their last update (newest first):
 
 * `studies`: each field from the newest document that states it. Fields
   that only make sense together (a date with its precision, a count with
-  its type, the two ends of an age range) come from the same document.
+  its type, the two ends of an age range, a vocabulary value and its label
+  as written) come from the same document.
 * child tables (sites, criteria, ...): all rows of the newest document that
   has any rows for that table, so lists from two documents are never mixed
   into duplicates. Each row keeps its (nct_id, source_file, position): the
@@ -51,6 +52,11 @@ def _field_groups() -> dict[str, str]:
         stated[column] = "p.enrollment IS NOT NULL"
     for column in ("min_age_years", "max_age_years"):
         stated[column] = "p.min_age_years IS NOT NULL OR p.max_age_years IS NOT NULL"
+    # A vocabulary value and its label as written: a label outside the vocabulary
+    # (a null value) is still what that document states.
+    for column in PARSED_STUDIES.as_written_columns:
+        condition = stated.get(column.name, f"p.{column.name} IS NOT NULL OR p.{column.raw_name} IS NOT NULL")
+        stated[column.name] = stated[column.raw_name] = condition
     return stated
 
 

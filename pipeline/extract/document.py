@@ -4,7 +4,7 @@ Layouts only read; they do not decide how a status or an age is spelled in
 the warehouse. They hand over the study's fields as the document wrote them
 (so swapped or odd values can still be recognised and repaired in one place,
 `pipeline.extract.fields.study_fields`) and child-table rows already in the contract's
-vocabulary.
+vocabulary, each with the label it was read from (`vocabulary_value`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.registry.checks import parse_check, require_registered
+from pipeline.registry.tables import TABLES_BY_NAME, Column
 from pipeline.registry.vocabularies import to_vocabulary
 
 # The study fields a layout may fill, with the text exactly as written.
 STUDY_FIELDS = (
     "brief_title",
     "official_title",
+    "acronym",
     "overall_status",
     "phase",
     "study_type",
@@ -90,6 +92,14 @@ class ParsedDocument:
     study: dict[str, str] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # `labels[table][i]` holds the labels as written of `rows[table][i]`'s vocabulary columns
+    # (`<column>_raw`), kept apart until `keep_labels` so layouts and their tests see rows in
+    # the contract's vocabulary only.
+    labels: dict[str, list[dict[str, str | None]]] = field(default_factory=dict, repr=False)
+    # The label each vocabulary value was last read from, by (vocabulary, value), until the
+    # row holding the value is added: layouts build a row from `vocabulary_value` and add it
+    # at once, so the label is recorded here instead of by every layout.
+    _last_labels: dict[tuple[tuple[str, ...], str | None], str | None] = field(default_factory=dict, repr=False)
 
     def set_study_field(self, name: str, text: str | None) -> None:
         """Record a study field; blank text counts as not stated."""
@@ -99,7 +109,23 @@ class ParsedDocument:
             self.study[name] = text.strip()
 
     def add_row(self, table: str, row: dict[str, Any]) -> None:
+        """Add a row, and the labels its vocabulary values were read from by `vocabulary_value`."""
         self.rows.setdefault(table, []).append(row)
+        declared = TABLES_BY_NAME.get(table)
+        if declared is not None and declared.as_written_columns:
+            self.labels.setdefault(table, []).append({
+                column.raw_name: self._label_of(column, row.get(column.name))
+                for column in declared.as_written_columns
+            })
+
+    def _label_of(self, column: Column, value: str | None) -> str | None:
+        return self._last_labels.pop((column.vocabulary, value), None)
+
+    def keep_labels(self) -> None:
+        """Put each row's labels as written beside its values, as the published tables hold them."""
+        for table, labels in self.labels.items():
+            self.rows[table] = [{**row, **written} for row, written in zip(self.rows[table], labels, strict=True)]
+        self.labels = {}
 
     def report(self, category: str, severity: str, message: str, *, field: str | None = None,
                observed: str | None = None, check_name: str | None = None) -> None:
@@ -117,18 +143,20 @@ class ParsedDocument:
     def vocabulary_value(self, label: str | None, vocabulary: tuple[str, ...], field: str) -> str | None:
         """A child-table value in the contract's vocabulary.
 
-        A label outside the vocabulary becomes null plus a `domain` finding
-        that keeps the text, so nothing the document said is lost unseen.
+        The label is remembered and becomes the row's `<column>_raw` when the
+        row is added (see `keep_labels`). A label outside the vocabulary gives
+        a null value, kept as written there, plus a `domain` finding that
+        quotes it, so nothing the document said is lost or goes unseen.
         """
-        if label is None or not label.strip():
-            return None
-        value = to_vocabulary(label, vocabulary)
-        if value is None:
+        stated = label.strip() if label is not None and label.strip() else None
+        value = to_vocabulary(stated, vocabulary) if stated is not None else None
+        self._last_labels[(vocabulary, value)] = stated
+        if stated is not None and value is None:
             self.report(
                 "domain",
                 "WARNING",
-                f"{field} {label.strip()!r} is not one of {', '.join(vocabulary)}",
+                f"{field} {stated!r} is not one of {', '.join(vocabulary)}: kept as written beside the empty value",
                 field=field,
-                observed=label.strip(),
+                observed=stated,
             )
         return value

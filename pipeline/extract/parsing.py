@@ -91,7 +91,7 @@ def _quarantine(result: DocumentResult, reason: str) -> DocumentResult:
             check_name=DOCUMENT_READABLE,
             category="parse",
             severity="ERROR",
-            message=f"{result.document['source_file']} was quarantined: {reason}",
+            message=f"quarantined: {reason}",
             source_file=result.document["source_file"],
             nct_id=result.document["nct_id"],
         )
@@ -168,6 +168,7 @@ def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult
     result.rows["parsed_studies"] = [{**study, "source_file": source_file}]
     result.findings.extend(study_findings)
     _extract_from_free_text(parsed, result)
+    parsed.keep_labels()
     result.findings.extend(number_rows(parsed))
     for table, rows in parsed.rows.items():
         rows, swap_findings = repair_child_rows(table, rows)

@@ -40,6 +40,12 @@ class Column:
 
     `vocabulary`, `pattern` and the numeric bounds are what the pandera model
     checks; `nullable=False` marks columns every row must fill.
+
+    `as_written` marks a vocabulary column whose label the document states
+    ("Active, not recruiting", "Drug"): its table gets a `<name>_raw` column
+    beside it (see `Table`), which keeps the label as written, so a value
+    outside the vocabulary is kept rather than lost. `raw_of` names the
+    column such a companion belongs to.
     """
 
     name: str
@@ -50,6 +56,30 @@ class Column:
     pattern: str | None = None
     min_value: float | None = None
     max_value: float | None = None
+    as_written: bool = False
+    raw_of: str | None = None
+
+    @property
+    def raw_name(self) -> str:
+        """The companion column keeping the label as written."""
+        return f"{self.name}_raw"
+
+
+def _with_raw_companions(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """Each `as_written` column followed by its `<name>_raw` companion, derived here and nowhere else.
+
+    Deriving the companion from the declaration keeps the Arrow schema, the
+    pandera model and the merge in step; a declaration that already holds it
+    (a parsed table copied from its merged one) is left as it is.
+    """
+    declared = {column.name for column in columns}
+    expanded: list[Column] = []
+    for column in columns:
+        expanded.append(column)
+        if column.as_written and column.raw_name not in declared:
+            expanded.append(Column(column.raw_name, STRING, f"{column.name} as the document wrote it, "
+                                   "kept when it is outside the vocabulary", raw_of=column.name))
+    return tuple(expanded)
 
 
 class Step(enum.Enum):
@@ -93,6 +123,14 @@ class Table:
     roles: frozenset[Role] = frozenset()
     personal: tuple[str, ...] = ()
     about_people: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", _with_raw_companions(self.columns))
+
+    @property
+    def as_written_columns(self) -> tuple[Column, ...]:
+        """The vocabulary columns whose labels are also kept as written."""
+        return tuple(column for column in self.columns if column.as_written)
 
     @property
     def built_with_findings(self) -> bool:
@@ -187,13 +225,16 @@ _STUDY_COLUMNS: tuple[Column, ...] = (
     _nct_id(),
     Column("brief_title", STRING, "short title in plain language, as the registry lists it"),
     Column("official_title", STRING, "full scientific title of the protocol"),
-    Column("overall_status", STRING, "recruitment status of the whole trial", vocabulary=vocab.OVERALL_STATUS),
+    Column("acronym", STRING, "short name the trial goes by (KEYNOTE-189, OMNI), as the registry lists it"),
+    Column("overall_status", STRING, "recruitment status of the whole trial", vocabulary=vocab.OVERALL_STATUS,
+           as_written=True),
     Column("phase", STRING, "phase of drug development; null when the source does not say",
-           vocabulary=vocab.PHASE),
-    Column("study_type", STRING, "interventional, observational or expanded access", vocabulary=vocab.STUDY_TYPE),
+           vocabulary=vocab.PHASE, as_written=True),
+    Column("study_type", STRING, "interventional, observational or expanded access", vocabulary=vocab.STUDY_TYPE,
+           as_written=True),
     Column("enrollment", INTEGER, "number of participants", min_value=0),
     Column("enrollment_type", STRING, "whether enrollment is the target (ESTIMATED) or the count reached (ACTUAL)",
-           vocabulary=vocab.ENROLLMENT_TYPE),
+           vocabulary=vocab.ENROLLMENT_TYPE, as_written=True),
     *_dated("start", "study start"),
     *_dated("primary_completion", "primary completion"),
     *_dated("completion", "study completion"),
@@ -205,16 +246,16 @@ _STUDY_COLUMNS: tuple[Column, ...] = (
            min_value=0, max_value=120),
     Column("max_age_years", DOUBLE, "oldest eligible age in years; null means no upper limit",
            min_value=0, max_value=120),
-    Column("sex", STRING, "sex of the participants the trial accepts", vocabulary=vocab.SEX),
+    Column("sex", STRING, "sex of the participants the trial accepts", vocabulary=vocab.SEX, as_written=True),
     Column("healthy_volunteers", BOOLEAN, "whether people without the condition may take part"),
     Column("allocation", STRING, "how participants are assigned to arms: randomized or not",
-           vocabulary=vocab.ALLOCATION),
+           vocabulary=vocab.ALLOCATION, as_written=True),
     Column("intervention_model", STRING, "design of the arms: single group, parallel, crossover, ...",
-           vocabulary=vocab.INTERVENTION_MODEL),
+           vocabulary=vocab.INTERVENTION_MODEL, as_written=True),
     Column("primary_purpose", STRING, "main reason for the trial: treatment, prevention, diagnosis, ...",
-           vocabulary=vocab.PRIMARY_PURPOSE),
+           vocabulary=vocab.PRIMARY_PURPOSE, as_written=True),
     Column("masking", STRING, "who does not know which intervention a participant gets (blinding)",
-           vocabulary=vocab.MASKING),
+           vocabulary=vocab.MASKING, as_written=True),
     Column("lead_sponsor", STRING, "organization responsible for the trial"),
     Column("brief_summary", STRING, "short description of the trial's purpose, in plain language"),
     Column("detailed_description", STRING, "longer technical description of the protocol"),
@@ -278,7 +319,7 @@ INTERVENTIONS = _trial_child(
     "Drugs, devices, procedures and other interventions a trial gives.",
     (
     Column("intervention_type", STRING, "kind of intervention: drug, biological, device, procedure, ...",
-           vocabulary=vocab.INTERVENTION_TYPE),
+           vocabulary=vocab.INTERVENTION_TYPE, as_written=True),
     Column("name", STRING, "intervention name, as the document writes it", nullable=False),
     Column("description", STRING, "what the intervention is and how it is given"),
     ),
@@ -290,7 +331,7 @@ ARM_GROUPS = _trial_child(
     (
     Column("label", STRING, "name of the arm or cohort", nullable=False),
     Column("group_type", STRING, "role of the arm: experimental, active or placebo comparator, ...",
-           vocabulary=vocab.ARM_GROUP_TYPE),
+           vocabulary=vocab.ARM_GROUP_TYPE, as_written=True),
     Column("description", STRING, "what participants in the arm receive"),
     Column("intervention_names", STRING_LIST, "interventions the arm receives"),
     ),
@@ -340,9 +381,13 @@ ELIGIBILITY_THRESHOLDS = _trial_child(
            vocabulary=vocab.ANALYTES),
     Column("comparator", STRING, "how a value must compare to the threshold: >=, >, <=, <, =",
            vocabulary=vocab.COMPARATOR),
-    Column("value", DOUBLE, "the threshold, in unit"),
-    Column("unit", STRING, "x10^9/L, g/L, mL/min, ULN (a multiple of the upper limit of normal), %, ...",
-           vocabulary=vocab.THRESHOLD_UNITS),
+    Column("value", DOUBLE, "the threshold as written, in unit"),
+    Column("unit", STRING, "the unit as written, in one spelling: x10^9/L, g/L, mL/min, ULN (a multiple of the "
+           "upper limit of normal), months, ...", vocabulary=vocab.THRESHOLD_UNITS),
+    Column("value_canonical", DOUBLE, "the threshold in unit_canonical (a multiple of ULN stays one)"),
+    Column("unit_canonical", STRING, "the analyte's one canonical unit: x10^9/L for cell counts, g/dL, years "
+           "for ages, months for life expectancy, kg, ...", vocabulary=vocab.THRESHOLD_UNITS),
+    Column("condition", STRING, "when the threshold holds, as written: if liver metastases, for females, ..."),
     Column("text", STRING, "the words the threshold was read from"),
     ),
 )
@@ -354,7 +399,7 @@ SPONSORS = _trial_child(
     Column("name", STRING, "organization name", nullable=False),
     Column("role", STRING, "LEAD sponsor or COLLABORATOR", vocabulary=vocab.SPONSOR_ROLE, nullable=False),
     Column("agency_class", STRING, "kind of organization: NIH, other US federal, industry, network, ...",
-           vocabulary=vocab.AGENCY_CLASS),
+           vocabulary=vocab.AGENCY_CLASS, as_written=True),
     ),
 )
 
@@ -364,7 +409,7 @@ OFFICIALS = _trial_child(
     (
     Column("name", STRING, "the official's name", nullable=False),
     Column("role", STRING, "principal investigator, study chair, study director, ...",
-           vocabulary=vocab.OFFICIAL_ROLE),
+           vocabulary=vocab.OFFICIAL_ROLE, as_written=True),
     Column("affiliation", STRING, "institution the official works for"),
     ),
     about_people=("name", "affiliation"),
@@ -379,7 +424,8 @@ SITES = _trial_child(
     Column("state", STRING, "state, province or region"),
     Column("zip", STRING, "postal code, which tells apart sites sharing a name in one city"),
     Column("country", STRING, "country of the facility"),
-    Column("status", STRING, "recruitment status at this site", vocabulary=vocab.SITE_STATUS),
+    Column("status", STRING, "recruitment status at this site", vocabulary=vocab.SITE_STATUS,
+           as_written=True),
     ),
     about_people=("facility",),
 )
@@ -545,9 +591,12 @@ RAW_DOCUMENTS = Table(
         _source_file(),
         Column("sha256", STRING, "SHA-256 of the bytes", nullable=False),
         Column("bytes", INTEGER, "file size", nullable=False),
-        Column("modified_ns", INTEGER, "file modification time when staged, to skip rehashing unchanged files"),
+        Column("modified_ns", INTEGER, "file modification time when staged (an archive member: its archive's), "
+               "to skip rehashing unchanged files"),
         Column("content", BINARY, "the bytes as received; null when they were refused"),
         Column("refused", STRING, "why the bytes were not read: a link, or a file above the size limit"),
+        Column("crc32", INTEGER, "a zip member's CRC-32 from its archive's directory, to skip decompressing "
+               "unchanged members; null for a file"),
         Column("staged_at", TIMESTAMP, "when the file was staged"),
         Column("staged_run_id", STRING, "the run that staged it"),
     ),

@@ -20,6 +20,12 @@ OVERALL_STATUS = (
     "TERMINATED",
     "WITHDRAWN",
     "UNKNOWN",
+    # Expanded access programmes say whether a patient can get the drug, not whether a trial recruits.
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
 )
 PHASE = (
     "EARLY_PHASE1",
@@ -75,10 +81,10 @@ ARM_GROUP_TYPE = (
     "NO_INTERVENTION",
     "OTHER",
 )
-# Sites share the study statuses, plus AVAILABLE for expanded-access sites.
-SITE_STATUS = (*OVERALL_STATUS, "AVAILABLE")
+# Sites share the study statuses, expanded access's included (a site of a programme is AVAILABLE).
+SITE_STATUS = OVERALL_STATUS
 COMPARATOR = (">=", ">", "<=", "<", "=")
-DOSE_UNIT = ("mg", "g", "mcg", "ug", "mg/kg", "mcg/kg", "ug/kg", "mg/m2", "g/m2", "AUC", "Gy", "cGy", "IU", "U", "mL", "%")
+DOSE_UNIT = ("mg", "g", "mcg", "ug", "mg/kg", "mcg/kg", "ug/kg", "mg/m2", "g/m2", "mcg/m2", "AUC", "Gy", "cGy", "IU", "U", "mL", "%")
 ROUTE = ("IV", "PO", "SC", "IM", "IT", "INHALED", "TOPICAL", "RADIOTHERAPY", "OTHER")
 DATE_PRECISION = ("DAY", "MONTH", "YEAR")
 DOCUMENT_STATUS = ("PARSED", "QUARANTINED")
@@ -114,11 +120,19 @@ ANALYTES = (
     "KARNOFSKY",
     "AGE",
     "LIFE_EXPECTANCY",
+    "BMI",
+    "WEIGHT",
+    "HBA1C",
+    "GLUCOSE",
+    "POTASSIUM",
+    "MAGNESIUM",
+    "CALCIUM",
+    "CD4",
 )
 THRESHOLD_UNITS = (
-    "%", "+", "/mm3", "/uL", "IU/L", "U/L", "ULN", "days", "g/24h", "g/L", "g/dL", "mL/min", "mL/min/1.73m2",
-    "mg/24h", "mg/dL", "mmHg", "mmol/L", "months", "ms", "seconds", "umol/L", "weeks", "x10^3/mm3", "x10^3/uL",
-    "x10^9/L", "years",
+    "%", "+", "/mm3", "/uL", "IU/L", "U/L", "ULN", "days", "g/24h", "g/L", "g/dL", "hours", "kg", "kg/m2", "lb",
+    "mEq/L", "mL/min", "mL/min/1.73m2", "mg/24h", "mg/dL", "mmHg", "mmol/L", "mmol/mol", "months", "ms", "seconds",
+    "umol/L", "weeks", "x10^3/mm3", "x10^3/uL", "x10^9/L", "years",
 )
 FINDING_SEVERITY = ("ERROR", "WARNING", "INFO")
 FINDING_CATEGORY = (
@@ -208,7 +222,6 @@ _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
     AGENCY_CLASS: {"U_S_FED": "FED", "INDUSTRY_SPONSOR": "INDUSTRY", "OTHER_GOVERNMENT": "OTHER_GOV"},
     OFFICIAL_ROLE: {"PRINCIPAL_INVESTIGATOR_PI": "PRINCIPAL_INVESTIGATOR"},
     ARM_GROUP_TYPE: {"NO_INTERVENTION_ARM": "NO_INTERVENTION"},
-    SITE_STATUS: {"NOT_YET_ENROLLING": "NOT_YET_RECRUITING", "ACTIVE_NOT_ENROLLING": "ACTIVE_NOT_RECRUITING"},
 }
 
 

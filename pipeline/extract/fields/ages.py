@@ -53,10 +53,10 @@ def parse_age_years(text: str | None) -> float | None:
 
 
 _BOTH_UNITS = re.compile(
-    r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s+(?:to|-|–)\s+(\d+(?:\.\d+)?)\s*([A-Za-z]+)$"
+    r"^(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s+(?:to|-|–)\s+(\d+(?:\.\d+)?)\s*([A-Za-z]+)(?:\s+old)?$", re.IGNORECASE
 )
-_AND_OLDER = re.compile(r"^(.+?)\s+(?:and|or)\s+(?:older|over|above)$")
-_UP_TO = re.compile(r"^(?:up to|under|<=?)\s+(.+)$")
+_AND_OLDER = re.compile(r"^(.+?)\s+(?:and|or)\s+(?:older|over|above)$", re.IGNORECASE)
+_UP_TO = re.compile(r"^(?:up to|under|<=?)\s+(.+)$", re.IGNORECASE)
 
 
 def parse_age_range(text: str | None) -> tuple[float | None, float | None] | None:

@@ -25,6 +25,7 @@ from pipeline.registry.tables import PARSED_STUDIES, STRING, STUDY_DATE_FIELDS
 # mapped onto their column's vocabulary: both read off the declaration.
 _LAYOUT_COLUMNS = [c for c in PARSED_STUDIES.columns if c.name in STUDY_FIELDS]
 _VOCABULARY_FIELDS: dict[str, tuple[str, ...]] = {c.name: c.vocabulary for c in _LAYOUT_COLUMNS if c.vocabulary}
+_RAW_COLUMNS: dict[str, str] = {c.name: c.raw_name for c in _LAYOUT_COLUMNS if c.as_written}
 _TEXT_FIELDS = tuple(c.name for c in _LAYOUT_COLUMNS if c.type == STRING and c.vocabulary is None)
 
 _ENROLLMENT = re.compile(r"^\s*(-?)([0-9][0-9,]*)", re.IGNORECASE)
@@ -51,15 +52,15 @@ def _repair_age_order(row: dict[str, Any], findings: list[Finding]) -> None:
                 field="min_age_years,max_age_years",
                 observed=f"min_age_years={low:g}; max_age_years={high:g}",
                 message=(
-                    f"minimum age {low:g} was above maximum age {high:g}: "
-                    f"the values were swapped and have been put back"
+                    f"minimum age {low:g} was above maximum age {high:g}: the ages were swapped on the page; "
+                    f"repaired: the values have been put back"
                 ),
             )
         )
 
 
 def _parse_enrollment(text: str) -> tuple[int | None, str | None]:
-    """The count and its type ("25 estimated patients"); a count beyond BIGINT is no count."""
+    """The count and the word giving its type ("25 estimated patients"); a count beyond BIGINT is no count."""
     match = _ENROLLMENT.match(text)
     count = read_count(match.group(2)) if match else None
     if count is None:
@@ -67,8 +68,7 @@ def _parse_enrollment(text: str) -> tuple[int | None, str | None]:
     if match.group(1):
         count = -count
     word = _ENROLLMENT_TYPE_WORD.search(text)
-    kind = vocab.to_vocabulary(word.group(1), vocab.ENROLLMENT_TYPE) if word else None
-    return count, kind
+    return count, word.group(1) if word else None
 
 
 def _parse_healthy_volunteers(text: str) -> bool | None:
@@ -136,6 +136,8 @@ def build_study_row(nct_id: str, fields: dict[str, str]) -> tuple[dict[str, Any]
 
     Values the document does not state stay null; values it states that do
     not fit their field also become null, with a finding that keeps the text.
+    A vocabulary field's label is kept as written in its `<field>_raw`
+    column whenever the document states one, inside the vocabulary or not.
     """
     fields, findings = repair_swapped_fields(fields)
     row: dict[str, Any] = {"nct_id": nct_id}
@@ -146,21 +148,26 @@ def build_study_row(nct_id: str, fields: dict[str, str]) -> tuple[dict[str, Any]
         value = vocab.to_vocabulary(text, vocabulary)
         if text is not None and value is None:
             findings.append(
-                _domain_finding(name, text, f"{name} {text!r} is not one of {', '.join(vocabulary)}")
+                _domain_finding(name, text, f"{name} {text!r} is not one of {', '.join(vocabulary)}: "
+                                f"kept as written in {_RAW_COLUMNS.get(name, name)}")
             )
         row[name] = value
+        if name in _RAW_COLUMNS:
+            row[_RAW_COLUMNS[name]] = text
 
     row["enrollment"] = None
     if "enrollment" in fields:
-        count, kind = _parse_enrollment(fields["enrollment"])
+        count, kind_word = _parse_enrollment(fields["enrollment"])
+        kind = vocab.to_vocabulary(kind_word, vocab.ENROLLMENT_TYPE) if kind_word else None
         if count is None:
             findings.append(
                 _domain_finding("enrollment", fields["enrollment"], f"enrollment {fields['enrollment']!r} is not a count of participants "
                                 "(no digits, or beyond what a 64-bit integer holds)", category="parse")
             )
         row["enrollment"] = count
-        if row["enrollment_type"] is None and kind is not None:
-            row["enrollment_type"] = kind
+        # A type the document states, even outside the vocabulary, wins over the word beside the count.
+        if row["enrollment_type_raw"] is None and kind is not None:
+            row["enrollment_type"], row["enrollment_type_raw"] = kind, kind_word
 
     row["healthy_volunteers"] = None
     if "healthy_volunteers" in fields:

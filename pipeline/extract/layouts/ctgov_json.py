@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from pipeline.registry import vocabularies as vocab
 from pipeline.extract.fields.contacts import phone_with_extension
-from pipeline.extract.fields.criteria import add_criteria_rows, split_inclusion_exclusion
+from pipeline.extract.fields.criteria import add_criteria_rows
 from pipeline.extract.document import ParsedDocument
 from pipeline.extract.fields.nct_ids import read_nct_id
 from pipeline.extract.fields.sites import add_site
@@ -267,6 +267,7 @@ def _read_identification(doc: ParsedDocument, module: _Object) -> None:
     _read_nct_id(doc, module)
     doc.set_study_field("brief_title", _text(doc, module, "briefTitle"))
     doc.set_study_field("official_title", _text(doc, module, "officialTitle"))
+    doc.set_study_field("acronym", _text(doc, module, "acronym"))
     org_study_id = _text(doc, _object(doc, module, "orgStudyIdInfo"), "id")
     if org_study_id:
         doc.add_row("identifiers", {"identifier": org_study_id, "identifier_type": "ORG_STUDY_ID"})
@@ -414,25 +415,7 @@ def _read_eligibility(doc: ParsedDocument, module: _Object) -> None:
 
 
 def _read_criteria(doc: ParsedDocument, criteria: str, where: str) -> None:
-    if not add_criteria_rows(doc, criteria, field=where, observed=criteria[:_OBSERVED_CHARACTERS]):
-        return
-    above = _text_above_headings(criteria)
-    if above:
-        doc.report("parse", "WARNING", "eligibility text above the first Inclusion or Exclusion heading "
-                   "was not loaded as criteria", field=where, observed=above[:_OBSERVED_CHARACTERS])
-
-
-def _text_above_headings(criteria: str) -> str:
-    """What precedes the first heading, which `split_inclusion_exclusion` leaves out.
-
-    A line on its own is split into a list exactly when it is a heading, which
-    finds the first heading by the splitter's own rule.
-    """
-    lines = criteria.splitlines()
-    for index, line in enumerate(lines):
-        if split_inclusion_exclusion(line):
-            return "\n".join(lines[:index]).strip()
-    return criteria.strip()
+    add_criteria_rows(doc, criteria, field=where, observed=criteria[:_OBSERVED_CHARACTERS])
 
 
 def _read_contacts_and_locations(doc: ParsedDocument, module: _Object) -> None:

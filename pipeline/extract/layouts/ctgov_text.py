@@ -3,10 +3,12 @@
 The export opens with the record's key facts as bare lines, without their
 labels: start, primary completion and completion dates, enrollment, NCT id,
 lead sponsor, responsible party, study type, brief title, brief summary and
-detailed description. Their order is fixed, but a record that leaves one out
-simply has one line fewer, so each line is recognised by what it looks like
-(a date, an integer, an NCT id, a study type) and only the free-text lines
-are placed by their position around those anchors.
+detailed description. Their order is fixed; real exports keep an empty line
+for a value the record lacks, so the four lines above the NCT id are read by
+their place when all four are there. A page that drops such lines instead
+has each line recognised by what it looks like (a date, an integer, an NCT
+id, a study type), and the free-text lines are placed by their position
+around those anchors.
 
 After the header come the site's explanatory paragraphs, pipe tables
 (registration dates, arms, outcomes), "Label:" lines with their value on the
@@ -38,6 +40,7 @@ _CONTACT_LINE = re.compile(
     r"(?:\s+Email:\s*(?P<email>\S*))?\s*\|?$"
 )
 _TYPED_NAME = re.compile(r"^([A-Z][A-Z_ ]*[A-Z]):\s*(.+)$")
+_INTERVENTION_START = re.compile(rf"(?<!\S)(?=(?:{'|'.join(vocab.INTERVENTION_TYPE)}):\s)")
 _REGISTRATION_HEADER_CELL = re.compile(r"^Study Registration Dates$", re.IGNORECASE)
 _OUTCOME_TABLE = re.compile(r"^(Primary|Secondary|Other) Outcome Measures$", re.IGNORECASE)
 _ARMS_TABLE = re.compile(r"^Participant Group/Arm$", re.IGNORECASE)
@@ -55,6 +58,7 @@ _BRIEF_TITLE_MAX = 300
 _ARM_LABEL_MAX = 100
 
 _HEADER_DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
+_HEADER_SLOT_FIELDS = (*_HEADER_DATE_FIELDS, "enrollment")
 _NOT_STATED = {"", "N/A", "NA"}
 
 # The site's explanations of its sections: text about the site, not the trial.
@@ -127,7 +131,7 @@ def parse(text: str) -> ParsedDocument:
     doc = ParsedDocument(format=FORMAT)
     lines = _lines(text)
     header_end = _header_end(lines)
-    _read_header(doc, lines[:header_end])
+    _read_header(doc, lines[:header_end], _header_slots(text))
     _read_body(doc, lines, header_end)
     if doc.nct_id is None:
         doc.report("parse", "ERROR", "no NCT id line in the header", field="nct_id")
@@ -174,13 +178,38 @@ def _header_kind(line: str) -> str:
     return "text"
 
 
-def _read_header(doc: ParsedDocument, lines: list[str]) -> None:
+def _header_slots(text: str) -> list[str] | None:
+    """The four lines above the NCT id when the page keeps an empty line for each value it lacks.
+
+    Real exports leave a record's missing dates or enrollment as an empty
+    line, so their place still says which is which ("1981-08-24", "", "",
+    "1600"); a page whose lines are simply left out has fewer than four,
+    and its dates are then told apart only when all three are there.
+    """
+    top = [line.strip() for line in itertools.islice(text.splitlines(), _HEADER_SCAN)]
+    nct_at = next((index for index, line in enumerate(top) if _NCT_LINE.match(line)), None)
+    if nct_at != len(_HEADER_SLOT_FIELDS):
+        return None
+    slots = top[:nct_at]
+    fits = all(
+        not line or (_ENROLLMENT_LINE.match(line) is not None if field == "enrollment" else _is_date(line))
+        for field, line in zip(_HEADER_SLOT_FIELDS, slots)
+    )
+    return slots if fits else None
+
+
+def _read_header(doc: ParsedDocument, lines: list[str], slots: list[str] | None) -> None:
     kinds = [_header_kind(line) for line in lines]
     by_kind: dict[str, list[str]] = {}
     for line, kind in zip(lines, kinds):
         by_kind.setdefault(kind, []).append(line)
-    _read_header_dates(doc, by_kind.get("date", []))
-    _read_single(doc, by_kind.get("enrollment", []), "enrollment")
+    if slots is None:
+        _read_header_dates(doc, by_kind.get("date", []))
+        _read_single(doc, by_kind.get("enrollment", []), "enrollment")
+    else:
+        for field, line in zip(_HEADER_SLOT_FIELDS, slots):
+            if line:
+                doc.set_study_field(field, line)
     _read_single(doc, by_kind.get("study_type", []), "study_type")
     nct_ids = by_kind.get("nct", [])
     if nct_ids:
@@ -336,34 +365,66 @@ def _read_contact(doc: ParsedDocument, match: re.Match[str]) -> None:
 # --- pipe tables ------------------------------------------------------------
 
 
-def _cells(text: str) -> list[str]:
-    """Cells of a row written "a | b | c |"; a cell may hold line breaks."""
+def _cells(text: str, width: int | None = None) -> list[str]:
+    """Cells of a row: "a | b | c |" closes its last cell with "|", "a | b" does not.
+
+    With `width` given, "a |" in a two-column table is "a" and an empty last
+    cell (an arm without interventions), not "a" and a closing "|".
+    """
     cells = [cell.strip() for cell in text.split("|")]
-    if cells and cells[-1] == "":
+    if cells and cells[-1] == "" and (width is None or len(cells) > width):
         cells.pop()
     return cells
 
 
-def _row_end(lines: list[str], start: int) -> int:
-    """A row ends at the line closing it with "|": arm rows spread one cell over several lines."""
-    index = start
-    while index < len(lines) and not lines[index].endswith("|"):
+def _ends_table(lines: list[str], index: int) -> bool:
+    """Whether a line is the next part of the page rather than more of a table."""
+    line = lines[index]
+    return (
+        _is_table_start(lines, index)
+        or _is_boilerplate(line)
+        or line.lower() in _HEADINGS
+        or _CONTACT_LINE.match(line) is not None
+        or _is_known_label(line)
+    )
+
+
+def _row_end(lines: list[str], start: int, width: int) -> int:
+    """Where the row at `start` ends.
+
+    Exports write one row per line, some closed by "|" ("a | b | c |"), some
+    not ("ARM: label | DRUG: X"), and close the arms table with a lone "|".
+    A cell may hold line breaks, so a row goes on over lines until all its
+    cells are begun; after that a line with a "|" is the next row, and one
+    without is more of the last cell.
+    """
+    pipes = lines[start].count("|")
+    index = start + 1
+    while index < len(lines) and lines[index] != "|" and not _ends_table(lines, index):
+        line = lines[index]
+        if "|" in line and pipes >= width - 1:
+            break
+        pipes += line.count("|")
         index += 1
-    return min(index + 1, len(lines))
+    return index
 
 
 def _read_table(lines: list[str], start: int) -> tuple[_Table, int]:
     """The table at `start`, and where the page goes on after it.
 
     A row with the wrong number of cells ends the table without being taken,
-    so a contact line straight after a table is still read as a contact.
+    so a line of another kind straight after a table is still read as itself.
     """
     table = _Table(header=_cells(lines[start]), rows=[])
+    width = len(table.header)
     index = start + 2
-    while index < len(lines) and "|" in lines[index] and not _is_table_start(lines, index):
-        end = _row_end(lines, index)
-        cells = _cells("\n".join(lines[index:end]))
-        if len(cells) != len(table.header):
+    while index < len(lines) and "|" in lines[index] and not _ends_table(lines, index):
+        if lines[index] == "|":
+            index += 1
+            continue
+        end = _row_end(lines, index, width)
+        cells = _cells("\n".join(lines[index:end]), width)
+        if len(cells) != width:
             break
         table.rows.append(cells)
         index = end
@@ -403,7 +464,7 @@ def _read_registration_dates(doc: ParsedDocument, table: _Table) -> None:
 def _read_arms(doc: ParsedDocument, table: _Table) -> None:
     seen: set[tuple[str | None, str]] = set()
     for arm_cell, treatment_cell in (row[:2] for row in table.rows if len(row) >= 2):
-        interventions = [_typed_name(line) for line in treatment_cell.splitlines() if line.strip()]
+        interventions = _interventions(treatment_cell)
         names = [name for _, name in interventions]
         _read_arm(doc, arm_cell, names)
         for type_label, name in interventions:
@@ -412,6 +473,17 @@ def _read_arms(doc: ParsedDocument, table: _Table) -> None:
                 continue
             seen.add((intervention_type, name))
             doc.add_row("interventions", {"intervention_type": intervention_type, "name": name, "description": None})
+
+
+def _interventions(cell: str) -> list[tuple[str | None, str]]:
+    """"DRUG: TQH3821 tablets DRUG: Methotrexate tablets" -> two (type, name) pairs.
+
+    A cell lists its interventions one after another, on one line or several;
+    only an intervention type of the vocabulary opens the next one, so a name
+    holding a colon ("DRUG: Arm A: ABC+3TC") stays whole.
+    """
+    text = " ".join(cell.split())
+    return [_typed_name(part) for part in _INTERVENTION_START.split(text) if part.strip()]
 
 
 def _typed_name(text: str) -> tuple[str | None, str]:

@@ -63,6 +63,7 @@ _NOT_APPLICABLE = "N/A"
 _STUDY_ELEMENTS = {
     "brief_title": "brief_title",
     "official_title": "official_title",
+    "acronym": "acronym",
     "overall_status": "overall_status",
     "phase": "phase",
     "start_date": "start_date",
@@ -113,7 +114,7 @@ _KNOWN_CHILDREN: dict[str, frozenset[str]] = {
         "id_info", "sponsors", "brief_summary", "detailed_description", "study_type", "study_design_info",
         "enrollment", "condition", "intervention", "arm_group", "eligibility", "overall_official", "location",
         # not in the contract:
-        "required_header", "source", "acronym", "why_stopped", "last_known_status", "has_expanded_access",
+        "required_header", "source", "why_stopped", "last_known_status", "has_expanded_access",
         "expanded_access_info", "number_of_arms", "number_of_groups", "target_duration", "biospec_retention",
         "biospec_descr", "keyword", "condition_browse", "intervention_browse", "reference", "results_reference",
         "link", "location_countries", "removed_countries", "responsible_party", "oversight_info", "patient_data",

@@ -375,8 +375,7 @@ def _read_study_groups(doc: ParsedDocument, section: Section,
     chunks = [*(before for before, _ in records), trailing]
     group_types = [match for _, match in records]
     if not group_types:
-        _report_unread(doc, section.heading, _texts(section.entries))
-        return []
+        return _read_untyped_groups(doc, section, descriptions)
     header = chunks[0]
     mentions: list[InterventionMention] = []
     for index, group_type in enumerate(group_types):
@@ -411,6 +410,63 @@ def _arm_interventions(chunk: list[Entry], has_next_arm: bool, descriptions: dic
     return mentions, next_header, unread
 
 
+def _read_untyped_groups(doc: ParsedDocument, section: Section,
+                         descriptions: dict[str, list[str]]) -> list[InterventionMention]:
+    """Cohorts of observational studies, which have no "Group Type" line to end each one.
+
+    Each is label, description, then its interventions as in a typed arm. An
+    intervention's description ends where the Interventions section's one for
+    it does, and failing that at the first line that is not a sentence; what
+    follows is the next cohort.
+    """
+    entries = section.entries
+    anchors = [index for index, entry in enumerate(entries) if _INTERVENTION_TYPE.match(entry.text)]
+    arms: list[tuple[list[Entry], list[InterventionMention]]] = []
+    unread: list[str] = []
+
+    def open_arms(lines: list[Entry]) -> None:
+        arms.extend((header, []) for header in _untyped_headers(lines))
+
+    open_arms(entries[: anchors[0] - 1] if anchors else entries)
+    for number, position in enumerate(anchors):
+        match = _INTERVENTION_TYPE.match(entries[position].text)
+        name = entries[position - 1].text if position > 0 else ""
+        end = anchors[number + 1] - 1 if number + 1 < len(anchors) else len(entries)
+        description, next_header = _split_untyped(entries[position + 1: end], descriptions.get(name.casefold()))
+        if not name or _INTERVENTION_TYPE.match(name) or not arms:
+            unread.extend([match.group(0), *_texts(description)])
+        else:
+            arms[-1][1].append(InterventionMention(name, match.group(1), description))
+        open_arms(next_header)
+    _report_unread(doc, section.heading, unread)
+    for header, mentions in arms:
+        _add_arm(doc, header, None, mentions)
+    return [mention for _, mentions in arms for mention in mentions]
+
+
+def _untyped_headers(lines: list[Entry]) -> list[list[Entry]]:
+    """Label and description of each cohort: a line that is not a sentence opens the next one
+    once the cohort above has its description."""
+    headers: list[list[Entry]] = []
+    for entry in lines:
+        opens = not _SENTENCE_END.search(entry.text) and not _BULLET.match(entry.text)
+        if not headers or (opens and len(headers[-1]) > 1):
+            headers.append([entry])
+        else:
+            headers[-1].append(entry)
+    return headers
+
+
+def _split_untyped(lines: list[Entry], known_description: list[str] | None) -> tuple[list[Entry], list[Entry]]:
+    """An intervention's description, and the cohorts written after it."""
+    if known_description is not None and _texts(lines[: len(known_description)]) == known_description:
+        return lines[: len(known_description)], lines[len(known_description):]
+    for index in range(1, len(lines)):
+        if not _SENTENCE_END.search(lines[index].text) and not _BULLET.match(lines[index].text):
+            return lines[:index], lines[index:]
+    return lines, []
+
+
 def _split_next_arm(lines: list[Entry], known_description: list[str] | None) -> tuple[list[Entry], list[Entry]]:
     """The last intervention's description, and the next arm's label and description after it."""
     if known_description is not None and _texts(lines[: len(known_description)]) == known_description \
@@ -423,7 +479,7 @@ def _split_next_arm(lines: list[Entry], known_description: list[str] | None) -> 
     return lines[:-1], lines[-1:]
 
 
-def _add_arm(doc: ParsedDocument, header: list[Entry], group_type: str,
+def _add_arm(doc: ParsedDocument, header: list[Entry], group_type: str | None,
              mentions: list[InterventionMention]) -> None:
     if not header:
         doc.report("parse", "WARNING", f"an arm of type {group_type!r} has no label; skipped",

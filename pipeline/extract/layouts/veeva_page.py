@@ -32,7 +32,8 @@ _SECTION_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
         ("header", r"Menu"),
-        ("status_and_phase", r"Status and phase"),
+        # Studies without a phase (observational, expanded access) print "Status" alone.
+        ("status_and_phase", r"Status(?: and phase)?"),
         ("conditions", r"Conditions"),
         ("treatments", r"Treatments"),
         ("study_type", r"Study type"),
@@ -85,6 +86,8 @@ _DESIGN_FIELDS = {
 }
 
 _AVATAR = re.compile(r"[A-Za-z0-9]")
+# "Double (Participant, Investigator)": the level, then who is masked, which no study field holds.
+_MASKED_ROLES = re.compile(r"(?P<level>[^(]*)\((?P<roles>[^)]*)\)")
 _PHASE = re.compile(r"(?:early\s+)?phase\b", re.IGNORECASE)
 _TYPED_NAME = re.compile(r"([A-Za-z][A-Za-z ]*?)\s*:\s*(.+)")
 _INTERVENTION_LABELS = "|".join(value.replace("_", r"\s+") for value in vocab.INTERVENTION_TYPE)
@@ -94,6 +97,19 @@ _NEXT_INTERVENTION = re.compile(rf",\s*(?=(?:{_INTERVENTION_LABELS})\s*:)", re.I
 _GROUP_TYPE = re.compile(r"(.+?)\s+group", re.IGNORECASE)
 _ARM_DESCRIPTION = re.compile(r"Description\s*:", re.IGNORECASE)
 _ARM_TREATMENTS = re.compile(r"Treatments?\s*:", re.IGNORECASE)
+# Secondary ids whose shape says who issued them, typed as ClinicalTrials.gov types them.
+_NCT_ALIAS = re.compile(r"NCT\d{8}", re.IGNORECASE)
+_IDENTIFIER_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("CTIS", r"\d{4}-5\d{5}-\d{2}-\d{2}"),
+        ("EUDRACT_NUMBER", r"(?:EudraCT:?\s*)?\d{4}-\d{6}-\d{2}"),
+        # NIH grants: optional application type, activity code, institute, serial, year and suffix.
+        ("NIH", r"\d?\s*[A-Z]\d{2}\s*[A-Z]{2}\s*-?\d{6}(?:-\w+)?"),
+        ("REGISTRY", r"(?:ISRCTN\d{8}|ACTRN\d{14}|ChiCTR[-\w]+|CTRI/[\d/]+|DRKS\d{8}|JPRN-\S+|jRCT\w+"
+                     r"|UMIN\d{9}|KCT\d{7}|IRCT\w+|PACTR\d+|NTR\d+|NL-?OMON\d+|EUPAS\d+|NCI-\d{4}-\d{5})"),
+    )
+)
 _LOCATION_COUNT = re.compile(r"\d+")
 _STILL_LOADING = re.compile(r"Loading\.*", re.IGNORECASE)
 
@@ -162,15 +178,36 @@ def _entries(sections: dict[str, _Section], name: str) -> list[str]:
     return section.entries if section else []
 
 
+def _logo_sponsor(line: str) -> str | None:
+    """"Pfizer logo" -> "Pfizer": a sponsor with a logo shows the image, scraped as its alternative text."""
+    name, _, word = line.rpartition(" ")
+    if word.casefold() != "logo":
+        return None
+    return name.strip() or None
+
+
+def _title_and_sponsor(entries: list[str]) -> tuple[list[str], str] | None:
+    """The title lines and the sponsor, told apart by the sponsor's avatar or logo.
+
+    The avatar (the sponsor's initial) or the logo's text sits between title
+    and sponsor name; a logo may also stand alone, the name then read from it
+    ("Pfizer logo").
+    """
+    if len(entries) >= 3 and (_AVATAR.fullmatch(entries[-2]) or _logo_sponsor(entries[-2])):
+        return entries[:-2], entries[-1]
+    if len(entries) >= 2 and (sponsor := _logo_sponsor(entries[-1])):
+        return entries[:-1], sponsor
+    return None
+
+
 def _read_header(entries: list[str], doc: ParsedDocument) -> str | None:
-    """Title and lead sponsor, which the portal separates by the sponsor's initial in an avatar.
+    """Title and lead sponsor.
 
     Returns the lead sponsor's name, which the sponsors table needs too.
     """
-    avatar = next((i for i, line in enumerate(entries) if i > 0 and _AVATAR.fullmatch(line)), None)
-    if avatar is not None and avatar == len(entries) - 2:
-        doc.set_study_field("brief_title", " ".join(entries[:avatar]))
-        sponsor = entries[avatar + 1]
+    if (found := _title_and_sponsor(entries)) is not None:
+        title, sponsor = found
+        doc.set_study_field("brief_title", " ".join(title))
         doc.set_study_field("lead_sponsor", sponsor)
         return sponsor
     if entries:
@@ -243,13 +280,30 @@ def _read_sponsor(sponsor: str | None, funder_types: list[str], doc: ParsedDocum
     doc.add_row("sponsors", {"name": sponsor, "role": "LEAD", "agency_class": agency_class})
 
 
+def _identifier_type(identifier: str, first: bool) -> str:
+    """What an identifier is, from its place and shape, as the page prints no label.
+
+    The page lists them in the registry's order: the NCT id, the sponsor's own
+    study id (which every registration has, and which may look like anything,
+    a grant or a EudraCT number included), then the secondary ids. A second
+    NCT id is never the sponsor's: it is an earlier registration of the trial.
+    """
+    if _NCT_ALIAS.fullmatch(identifier):
+        return "NCT_ALIAS"
+    if first:
+        return "ORG_STUDY_ID"
+    return next((kind for kind, shape in _IDENTIFIER_SHAPES if shape.fullmatch(identifier)), "SECONDARY_ID")
+
+
 def _read_identifiers(entries: list[str], doc: ParsedDocument) -> None:
-    """The first NCT id keys the document; every other id is kept, its type unstated by the page."""
+    """The first NCT id keys the document; every other id is kept with its type."""
+    first = True
     for entry in entries:
         if doc.nct_id is None and (nct_id := read_nct_id(doc, entry, ignore_case=True)) is not None:
             doc.nct_id = nct_id
-        else:
-            doc.add_row("identifiers", {"identifier": entry, "identifier_type": None})
+            continue
+        doc.add_row("identifiers", {"identifier": entry, "identifier_type": _identifier_type(entry, first)})
+        first = False
     if doc.nct_id is None:
         doc.report(
             "identifier",
@@ -276,6 +330,20 @@ def _read_criteria(section: _Section | None, doc: ParsedDocument) -> None:
                                   "and were not split")
 
 
+def _masking_level(value: str) -> str:
+    """"Double (Participant, Investigator)" as "Double"; a label that is not a level stays whole.
+
+    The roles follow the level in brackets and no study field holds them; a
+    bracket that does not follow a known level is handed over as written, so
+    the domain finding shows all of it.
+    """
+    masked = _MASKED_ROLES.fullmatch(value)
+    if masked is None or vocab.to_vocabulary(value, vocab.MASKING) is not None:
+        return value
+    level = masked.group("level").strip()
+    return level if vocab.to_vocabulary(level, vocab.MASKING) is not None else value
+
+
 def _read_design(entries: list[str], doc: ParsedDocument) -> None:
     """Label and value lines taking turns: "Masking" then "None (Open label)"."""
     if len(entries) % 2:
@@ -296,6 +364,8 @@ def _read_design(entries: list[str], doc: ParsedDocument) -> None:
                 observed=f"{label}: {value}",
             )
             continue
+        if study_field == "masking":
+            value = _masking_level(value)
         doc.set_study_field(study_field, value)
 
 
@@ -313,7 +383,8 @@ def _split_arms(entries: list[str]) -> list[_Arm]:
     """Arms from label, type line, "Description:" text and "Treatment:" lines.
 
     Arms are not separated by blank lines, so a new arm is recognised by its
-    type line below it, or by a line after "Treatment:" that is not an
+    type line below it, by "Description:" right below it (observational
+    groups have no type line), or by a line after "Treatment:" that is not an
     intervention.
     """
     arms: list[_Arm] = []
@@ -326,7 +397,12 @@ def _split_arms(entries: list[str]) -> list[_Arm]:
             part = "description"
         elif _ARM_TREATMENTS.fullmatch(line):
             part = "treatments"
-        elif not arms or _group_type(following) or (part == "treatments" and not _TYPED_NAME.fullmatch(line)):
+        elif (
+            not arms
+            or _group_type(following)
+            or (following is not None and _ARM_DESCRIPTION.fullmatch(following))
+            or (part == "treatments" and not _TYPED_NAME.fullmatch(line))
+        ):
             arms.append(_Arm(label=line, group_type=_group_type(following)))
             part = None
             if arms[-1].group_type is not None:
