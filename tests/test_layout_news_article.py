@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.extract.layouts import news_article
+from pipeline.quality import rules
 from tests.conftest import read_seed
 
 CITATION = (
@@ -226,3 +229,165 @@ def test_missing_source_is_a_warning_not_an_error():
 def test_empty_text_does_not_raise():
     doc = news_article.parse("")
     assert doc.rows["evidence"][0]["title"] is None
+
+
+# --- articles of the site beyond the seed (tests/fixtures/news/, written from published trials) -------------
+
+NEWS = Path(__file__).parent / "fixtures" / "news"
+NEJM = "The New England Journal of Medicine"
+
+ARTICLES = {
+    "sotorasib_codebreak100.txt": {
+        "citation": "The findings were presented at the IASLC 2020 World Conference on Lung Cancer and published in "
+                    "The New England Journal of Medicine.",
+        "journal": NEJM, "published_date": None, "design": "single-arm", "sample_size": 126,
+        "drugs": ["sotorasib"], "conditions": ["NSCLC"],
+        "findings": [
+            ("evaluable patients", 124, "objective response rate", 37.1, 46),
+            ("all patients", 126, "disease control", 80.6, 100),
+            ("evaluable patients", 124, "complete response", 2.4, 3),
+            ("evaluable patients", 124, "partial response", 34.7, 43),
+            ("all patients", 126, "treatment-related adverse events", 69.8, 88),
+            ("all patients", 126, "grade 3 treatment-related events", 19.8, 25),
+        ],
+    },
+    "trastuzumab_deruxtecan_destiny_breast03.txt": {
+        "citation": "Cortés J, Kim SB, Chung WP, et al. Trastuzumab deruxtecan versus trastuzumab emtansine for breast "
+                    "cancer. N Engl J Med. 2022;386(12):1143-1154.",
+        "journal": "N Engl J Med", "published_date": dt.date(2022, 1, 1), "design": "randomized, open-label",
+        "sample_size": 524, "drugs": ["trastuzumab deruxtecan", "trastuzumab emtansine", "trastuzumab"],
+        "conditions": ["breast cancer"],
+        "findings": [
+            ("trastuzumab deruxtecan", 261, "alive without progression", 75.8, 198),
+            ("trastuzumab emtansine", 263, "alive without progression", 34.1, 90),
+            ("trastuzumab deruxtecan", 261, "objective response", 79.7, 208),
+            ("trastuzumab emtansine", 263, "objective response", 34.2, 90),
+            ("trastuzumab deruxtecan", 257, "drug-related interstitial lung disease", 10.5, 27),
+            ("trastuzumab deruxtecan", 261, "grade 4 or 5", 0.0, 0),
+        ],
+    },
+    "axicabtagene_zuma1.txt": {
+        "citation": "A single infusion of the anti-CD19 CAR T-cell therapy axicabtagene ciloleucel led to durable "
+                    "responses in patients with refractory large B-cell lymphoma, according to the multicenter, phase 2 "
+                    "ZUMA-1 trial published in The New England Journal of Medicine.",
+        "journal": NEJM, "published_date": None, "design": None, "sample_size": 111,
+        "drugs": ["axicabtagene ciloleucel", "cyclophosphamide"], "conditions": ["lymphoma"],
+        "findings": [
+            ("axicabtagene ciloleucel", 101, "objective response rate", 82.0, 83),
+            ("axicabtagene ciloleucel", 101, "complete response rate", 54.0, 55),
+            ("axicabtagene ciloleucel", 101, "grade >=3 cytokine release syndrome", 13.0, 13),
+            ("axicabtagene ciloleucel", 101, "grade >=3 neurologic events", 28.0, 28),
+            ("axicabtagene ciloleucel", 101, "ongoing response", 42.0, 42),
+        ],
+    },
+    "pembrolizumab_keynote189.txt": {
+        "citation": "Gandhi L, Rodríguez-Abreu D, Gadgeel S, et al. Pembrolizumab plus chemotherapy in metastatic "
+                    "non-small-cell lung cancer. N Engl J Med. Published online April 16, 2018. doi:10.1056/NEJMoa1801005",
+        "journal": "N Engl J Med", "published_date": dt.date(2018, 4, 16),
+        "design": "double-blind, placebo-controlled, randomized", "sample_size": 616,
+        "drugs": ["pembrolizumab", "pemetrexed"], "conditions": ["NSCLC"],
+        "findings": [
+            ("pembrolizumab-combination group", 410, "estimated 12-month overall survival rate", 69.2, 284),
+            ("placebo-combination group", 206, "estimated 12-month overall survival rate", 49.4, 102),
+            ("pembrolizumab-combination group", 410, "objective response rate", 47.6, 195),
+            ("placebo-combination group", 206, "objective response rate", 18.9, 39),
+        ],
+    },
+    "olaparib_solo1.txt": {
+        "citation": "Maintenance therapy with the PARP inhibitor olaparib substantially reduced the risk of disease "
+                    "progression or death in women with newly diagnosed advanced ovarian cancer, according to the SOLO-1 "
+                    "trial, which was presented at the ESMO 2018 Congress.",
+        "journal": None, "published_date": None, "design": "randomized, double-blind, placebo-controlled",
+        "sample_size": 391, "drugs": ["olaparib"], "conditions": ["ovarian cancer"],
+        "findings": [
+            ("olaparib", 260, "free of disease progression", 60.0, 156),
+            ("placebo", 130, "free of disease progression", 27.0, 35),
+            ("olaparib", 260, "discontinuation", 12.0, 31),
+            ("olaparib", 260, "grade >=3 anemia", 22.0, 57),
+            ("placebo", 130, "discontinuation", 2.0, 3),
+        ],
+    },
+    "pembrolizumab_keynote024.txt": {
+        "citation": "Pembrolizumab monotherapy prolonged progression-free and overall survival compared with "
+                    "platinum-based chemotherapy for patients with previously untreated advanced non-small cell lung "
+                    "cancer with PD-L1 expression on at least 50% of tumor cells, according to findings from KEYNOTE-024 "
+                    "published in The New England Journal of Medicine.",
+        "journal": NEJM, "published_date": None, "design": "open-label", "sample_size": 305,
+        "drugs": ["pembrolizumab"], "conditions": ["NSCLC"],
+        "findings": [
+            # The arms' sizes are not stated where the response rates are: the count stays unknown.
+            ("pembrolizumab group", None, "response rates", 44.8, None),
+            ("chemotherapy group", None, "response rates", 27.8, None),
+            ("pembrolizumab", 154, "treatment-related adverse events of grade 3 to 5", 26.6, 41),
+            ("chemotherapy", 150, "treatment-related adverse events of grade 3 to 5", 53.3, 80),
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES))
+def test_site_article_is_recognised_and_read(name):
+    text = (NEWS / name).read_text()
+    expected = ARTICLES[name]
+    assert news_article.matches(text)
+    doc = news_article.parse(text)
+    (row,) = doc.rows["evidence"]
+    assert row["title"] == next(line for line in text.splitlines()[2:] if line.strip())
+    assert {key: row[key] for key in ("citation", "journal", "published_date", "design", "sample_size", "drugs",
+                                      "conditions")} == {k: v for k, v in expected.items() if k != "findings"}
+    assert [(r["cohort"], r["n"], r["measure"], r["percent"], r["count"]) for r in doc.rows["evidence_findings"]] == (
+        expected["findings"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure"),
+    [
+        ("Among patients who received X (n = 25), grade 3 rash occurred in 12 (48%).", ("X", 25, "grade 3 rash", 48.0, 12)),
+        ("Among patients who received X (n = 25), 4 patients (16%) had grade 3 rash.", ("X", 25, "grade 3 rash", 16.0, 4)),
+        ("Overall, 9 of the 12 patients with brain metastases had an intracranial response.",
+         ("12 patients", 12, "intracranial response", 75.0, 9)),
+        ("The response rate was 37.3% (22 of 59 evaluable patients).", ("evaluable patients", 59, "response rate", 37.3, 22)),
+        # Five of 25 is 20%: both figures are kept as printed, and the percentage check flags them.
+        ("Five of the 25 patients (25%) had a partial response.", ("all patients", 25, "partial response", 25.0, 5)),
+    ],
+)
+def test_counted_figure_phrasings(sentence, figure):
+    text = (
+        "Skip to main content\nNews\n\nA Drug Named X Studied in Patients With Lung Cancer\n\nEdited by\n\n"
+        f"This prospective study enrolled 25 patients. {sentence}\n"
+    )
+    doc = news_article.parse(text)
+    assert [(r["cohort"], r["n"], r["measure"], r["percent"], r["count"]) for r in doc.rows["evidence_findings"]] == [
+        figure
+    ]
+
+
+def test_site_article_without_figures_or_citation_is_still_an_article():
+    text = "Skip to main content\nNews\n\nA New Drug Is Studied in Lung Cancer Patients\n\nEdited by\n\nResults are awaited.\n"
+    assert news_article.matches(text)
+    doc = news_article.parse(text)
+    assert doc.rows["evidence"][0]["title"] == "A New Drug Is Studied in Lung Cancer Patients"
+    assert doc.rows.get("evidence_findings", []) == []
+    assert [(f.severity, f.field) for f in doc.findings] == [("WARNING", "citation")]
+
+
+def _printed(count: int | None, n: int, percent: float) -> list:
+    table = pd.DataFrame([{"source_file": "a.txt", "cohort": "all patients", "n": n, "measure": "response",
+                           "percent": percent, "count": count}])
+    return rules.check_evidence_percentages(table)
+
+
+def test_percent_check_accepts_the_printed_precision():
+    assert _printed(36, 64, 56.3) == []  # 56.25 printed to one decimal, half up
+    assert _printed(None, 64, 56.3) == []
+
+
+def test_percent_check_rejects_a_figure_off_at_its_printed_precision():
+    (finding,) = _printed(36, 64, 57.0)
+    assert finding.message == "response 57% of 64 (all patients) is 36.48 patients, not a whole number"
+
+
+def test_percent_check_compares_a_stated_count():
+    (finding,) = _printed(13, 25, 48.0)  # 12 of 25 is 48%
+    assert finding.message == "response 48% of 25 (all patients) does not match its stated count of 13"

@@ -234,7 +234,7 @@ def test_comparator_forms(text, expected):
         ("Systolic blood pressure > 160 mmHg or diastolic blood pressure > 100 mmHg",
          [("SYSTOLIC_BP", ">", 160.0, "mmHg"), ("DIASTOLIC_BP", ">", 100.0, "mmHg")]),
         ("AST (SGOT) and ALT (SGPT) ≤ 3 × ULN (≤ 5 × ULN for patients with liver metastases)",
-         [("AST", "<=", 3.0, "ULN"), ("ALT", "<=", 3.0, "ULN")]),
+         [("AST", "<=", 3.0, "ULN"), ("ALT", "<=", 3.0, "ULN"), ("AST", "<=", 5.0, "ULN"), ("ALT", "<=", 5.0, "ULN")]),
         ("ANC ≥ 1.5 × 10^9/L, platelets ≥ 100 × 10^9/L and hemoglobin ≥ 9 g/dL",
          [("ANC", ">=", 1.5, "x10^9/L"), ("PLATELETS", ">=", 100.0, "x10^9/L"),
           ("HEMOGLOBIN", ">=", 9.0, "g/dL")]),
@@ -293,9 +293,11 @@ def test_no_threshold_gives_no_row(text):
     assert _one(text, "EXCLUSION") == []
 
 
-def test_first_threshold_for_an_analyte_and_comparator_wins():
-    text = "ANC ≥ 1.5 × 10^9/L\n- ANC ≥ 1.0 × 10^9/L in patients with bone marrow involvement"
-    assert _one(text) == [("ANC", ">=", 1.5, "x10^9/L")]
+def test_first_threshold_for_an_analyte_comparator_and_condition_wins():
+    text = "ANC ≥ 1.5 × 10^9/L\n- ANC ≥ 1.0 × 10^9/L in patients with bone marrow involvement\n- ANC ≥ 2.0 × 10^9/L"
+    rows = extract_thresholds([{"criterion_type": "INCLUSION", "ordinal": 1, "text": text}])
+    assert [(row["value"], row["condition"]) for row in rows] == [
+        (1.5, None), (1.0, "in patients with bone marrow involvement")]
 
 
 def test_rows_carry_the_criterion_they_came_from():
@@ -305,7 +307,101 @@ def test_rows_carry_the_criterion_they_came_from():
     ])
     assert rows == [
         {"criterion_type": "INCLUSION", "criterion_ordinal": 3, "analyte": "LVEF", "comparator": ">=",
-         "value": 50.0, "unit": "%", "text": "LVEF ≥ 50%"},
+         "value": 50.0, "unit": "%", "value_canonical": 50.0, "unit_canonical": "%", "condition": None,
+         "text": "LVEF ≥ 50%"},
         {"criterion_type": "EXCLUSION", "criterion_ordinal": 8, "analyte": "QTC", "comparator": ">",
-         "value": 470.0, "unit": "ms", "text": "QTcF > 470 ms"},
+         "value": 470.0, "unit": "ms", "value_canonical": 470.0, "unit_canonical": "ms", "condition": None,
+         "text": "QTcF > 470 ms"},
     ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ECOG performance status of 0 or 1.", [("ECOG", "<=", 1.0, None, 1.0, None, None)]),
+        ("Age > 18 and < 70 years", [("AGE", ">", 18.0, "years", 18.0, "years", None),
+                                     ("AGE", "<", 70.0, "years", 70.0, "years", None)]),
+        ("infants 2 to 6 months of age", [("AGE", ">=", 2.0, "months", 0.166667, "years", None),
+                                          ("AGE", "<=", 6.0, "months", 0.5, "years", None)]),
+        ("caregiver aged 80 years or older", []),
+        ("thrombocytopenia < 100.000/µl", [("PLATELETS", "<", 100000.0, "/uL", 100.0, "x10^9/L", None)]),
+        ("left ventricular end-diastolic pressure <= 15 mmHg", []),
+        ("AST <= 2.5 x ULN (<= 5 x ULN if liver metastases)",
+         [("AST", "<=", 2.5, "ULN", 2.5, "ULN", None), ("AST", "<=", 5.0, "ULN", 5.0, "ULN", "if liver metastases")]),
+        ("Weight over 275 pounds", [("WEIGHT", ">", 275.0, "lb", 124.737902, "kg", None)]),
+        ("Karnofsky performance score >/= 30", [("KARNOFSKY", ">=", 30.0, None, 30.0, "%", None)]),
+        ("BMI >40", [("BMI", ">", 40.0, "kg/m2", 40.0, "kg/m2", None)]),
+        ("creatinin > 2,5 mg/dl", [("CREATININE", ">", 2.5, "mg/dL", 2.5, "mg/dL", None)]),
+    ],
+)
+def test_the_classes_real_criteria_write(text, expected):
+    """Issue 15: notations, units, names, bounds, conditions and canonical units of real criteria."""
+    rows = extract_thresholds([{"criterion_type": "INCLUSION", "ordinal": 1, "text": text}])
+    assert [(row["analyte"], row["comparator"], row["value"], row["unit"], row["value_canonical"],
+             row["unit_canonical"], row["condition"]) for row in rows] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Age 18 or older", [("AGE", ">=", 18.0, "years", None)]),
+        ("Patients 59 and younger", [("AGE", "<=", 59.0, "years", None)]),
+        ("Age more than 70 yr and less than 40 yr", [("AGE", ">", 70.0, "years", None),
+                                                     ("AGE", "<", 40.0, "years", None)]),
+        ("age ≥2 weeks to 4 months", [("AGE", ">=", 2.0, "weeks", None), ("AGE", "<=", 4.0, "months", None)]),
+        ("Male or female from 2 to <12 years of age", [("AGE", ">=", 2.0, "years", None),
+                                                       ("AGE", "<", 12.0, "years", None)]),
+        ("Aged ≥21 to ≤50 years", [("AGE", ">=", 21.0, "years", None), ("AGE", "<=", 50.0, "years", None)]),
+        ("hemodialysis patients over the age of 60", [("AGE", ">", 60.0, "years", None)]),
+        ("Minimum life expectancy of 3 months", [("LIFE_EXPECTANCY", ">=", 3.0, "months", None)]),
+        ("Anticipated to live for more than 3 months", [("LIFE_EXPECTANCY", ">", 3.0, "months", None)]),
+        ("Less than 30 Karnofsky score at enrolment", [("KARNOFSKY", "<", 30.0, None, None)]),
+        ("BP persistently >140/90 mmHg", [("SYSTOLIC_BP", ">", 140.0, "mmHg", None),
+                                          ("DIASTOLIC_BP", ">", 90.0, "mmHg", None)]),
+        ("blood pressure of >140 mm Hg or < 90 mm Hg systolic, or > 90 mm Hg diastolic",
+         [("SYSTOLIC_BP", ">", 140.0, "mmHg", None), ("SYSTOLIC_BP", "<", 90.0, "mmHg", None),
+          ("DIASTOLIC_BP", ">", 90.0, "mmHg", None)]),
+        ("e-GFR between 15-60 milliliter per minute", [("GFR", ">=", 15.0, "mL/min", None),
+                                                       ("GFR", "<=", 60.0, "mL/min", None)]),
+        ("CD4+ cell count <50 cells/mm^3", [("CD4", "<", 50.0, "/mm3", None)]),
+        ("platelet count of 100,000 per cu mm or more", [("PLATELETS", ">=", 100000.0, "/mm3", None)]),
+        ("white blood cell (WBC) of 3,000 or more with at least 1500 granulocytes",
+         [("WBC", ">=", 3000.0, "/uL", None)]),
+        ("lymphocyte counts less than 1.2 K/μL", [("LYMPHOCYTES", "<", 1.2, "x10^3/uL", None)]),
+        ("Aspartate aminotransferase (AST) (SGOT), alanine aminotransferase (ALT) (SGPT) ≤ 2.5 X ULN",
+         [("AST", "<=", 2.5, "ULN", None), ("ALT", "<=", 2.5, "ULN", None)]),
+        ("body mass index (BMI) within the range 18.0 and 30.0 kg/m^2", [("BMI", ">=", 18.0, "kg/m2", None),
+                                                                        ("BMI", "<=", 30.0, "kg/m2", None)]),
+        ("QTcF interval exceeds 500 msec", [("QTC", ">", 500.0, "ms", None)]),
+        ("ECOG 0/1", [("ECOG", "<=", 1.0, None, None)]),
+        ("QTc >480 if QRS width normal", [("QTC", ">", 480.0, "ms", "if QRS width normal")]),
+        ("(QTcF) prolongation >470 ms for females and >450 ms for males",
+         [("QTC", ">", 470.0, "ms", "for females"), ("QTC", ">", 450.0, "ms", "for males")]),
+        ("5 Male subjects weigh not less than 50 kg, female subjects weigh not less than 45 kg",
+         [("WEIGHT", ">=", 50.0, "kg", "Male subjects"), ("WEIGHT", ">=", 45.0, "kg", "female subjects")]),
+        ("fasting blood glucose <126 mg/dl and 2 hour: 140 - 199 mg/dl or >200 mg/dl",
+         [("GLUCOSE", "<", 126.0, "mg/dL", None), ("GLUCOSE", ">=", 140.0, "mg/dL", "2 hour"),
+          ("GLUCOSE", "<=", 199.0, "mg/dL", "2 hour"), ("GLUCOSE", ">", 200.0, "mg/dL", "2 hour")]),
+        ("PSA between 2.5 and 10 if 50-60 years of age; or a PSA between 3.0 and 10 if over age 60",
+         [("AGE", ">=", 50.0, "years", None), ("AGE", "<=", 60.0, "years", None), ("AGE", ">", 60.0, "years", None)]),
+        ("AST =< 2.5 X ULN (up to 5 times ULN in presence of liver metastases)",
+         [("AST", "<=", 2.5, "ULN", None), ("AST", "<=", 5.0, "ULN", "in presence of liver metastases")]),
+    ],
+)
+def test_names_bounds_and_conditions_written_around_the_value(text, expected):
+    """Issue 15: what real criteria write before, between and after a value."""
+    rows = extract_thresholds([{"criterion_type": "INCLUSION", "ordinal": 1, "text": text}])
+    assert [(row["analyte"], row["comparator"], row["value"], row["unit"], row["condition"]) for row in rows] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- 1 point each: age>67, female sex, or being on loop diuretic",  # a risk score's items
+        "Isolated proteinuria ≥500 mg/day/1.73 m2 without other cause",  # a unit this table does not hold
+        "Blood pressure > 140 mmHg",  # which pressure is not said
+        "Lymphocytes < 1,000 copies",  # a count in a unit that was not read
+    ],
+)
+def test_what_looks_like_a_threshold_and_is_none(text):
+    assert extract_thresholds([{"criterion_type": "INCLUSION", "ordinal": 1, "text": text}]) == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pyarrow as pa
@@ -293,9 +294,11 @@ def _evidence_consistency(source_file: str, field: str, observed: str, message: 
     return finding
 
 
-def _decimals_tolerance(percent: pd.Series) -> pd.Series:
-    """Half a unit of the last digit the article printed: 53.3% is within 0.05, 55% within 0.5."""
-    return pd.Series(0.05, index=percent.index).where(percent.round(0) != percent, 0.5)
+def _as_printed(count: int, n: int, percent: float) -> bool:
+    """`count` of `n` rounds, half up, to `percent` at the precision it was printed: 36 of 64 is 56.3%, not 57%."""
+    printed = Decimal(str(percent)).normalize()
+    places = Decimal(1).scaleb(min(0, printed.as_tuple().exponent))
+    return (Decimal(count) * 100 / Decimal(n)).quantize(places, rounding=ROUND_HALF_UP) == printed
 
 
 def check_evidence_percentages(findings_table: pd.DataFrame) -> list[Finding]:
@@ -304,16 +307,20 @@ def check_evidence_percentages(findings_table: pd.DataFrame) -> list[Finding]:
     rows = findings_table.dropna(subset=["percent", "n"])
     rows = rows[rows["n"] > 0]
     exact = rows["percent"] * rows["n"] / 100
-    nearest = exact.round(0)
-    off = ((nearest / rows["n"] * 100) - rows["percent"]).abs() > _decimals_tolerance(rows["percent"])
-    for index in rows.index[off.fillna(False)]:
-        row = rows.loc[index]
+    for index, row in rows.iterrows():
+        n, percent = int(row["n"]), float(row["percent"])
+        nearest = int(exact[index])
+        if not any(_as_printed(whole, n, percent) for whole in (nearest - 1, nearest, nearest + 1, nearest + 2)):
+            message = f"is {exact[index]:.2f} patients, not a whole number"
+        elif pd.notna(row["count"]) and not _as_printed(int(row["count"]), n, percent):
+            # The article states both; a count that does not give the printed percentage is a typo in one of them.
+            message = f"does not match its stated count of {int(row['count'])}"
+        else:
+            continue
         findings.append(
             _evidence_consistency(
-                row["source_file"], "evidence_findings.percent",
-                f"{row['percent']:g}% of {row['n']}",
-                f"{row['measure']} {row['percent']:g}% of {row['n']} ({row['cohort']}) is {exact[index]:.2f} patients, "
-                f"not a whole number",
+                row["source_file"], "evidence_findings.percent", f"{percent:g}% of {n}",
+                f"{row['measure']} {percent:g}% of {n} ({row['cohort']}) {message}",
             )
         )
     grouped = findings_table.groupby(["source_file", "cohort", "measure"], dropna=False)["percent"].nunique()
@@ -337,13 +344,18 @@ def check_evidence_percentages(findings_table: pd.DataFrame) -> list[Finding]:
 # What two documents about one trial must agree on: every field of `studies`
 # but the free texts (layouts legitimately abridge or reflow them), the
 # registry's bookkeeping dates (each version of a record moves them), the
-# companions of a date (compared with the date itself) and provenance.
+# companions of a date (compared with the date itself), the labels as written
+# of vocabulary values (compared with the value: "Recruiting" and "RECRUITING"
+# agree, one disagreement is one finding) and provenance.
 _NOT_COMPARED = {"nct_id", "official_title", "brief_summary", "detailed_description", "source_file", "source_files",
                  *(f"{name}_date" for name in ("first_submitted", "first_posted", "last_update_posted", "last_verified"))}
 CONFLICT_FIELDS = tuple(
-    name for name in STUDIES.column_names
-    if name not in _NOT_COMPARED and not name.endswith(("_date_precision", "_date_raw"))
+    column.name for column in STUDIES.columns
+    if column.name not in _NOT_COMPARED and column.raw_of is None
+    and not column.name.endswith(("_date_precision", "_date_raw"))
 )
+# A value outside its vocabulary is null: what such a document states is its label as written.
+_LABEL_AS_WRITTEN = {column.name: column.raw_name for column in STUDIES.as_written_columns}
 
 
 def _comparable(value) -> object:
@@ -364,10 +376,17 @@ def check_duplicate_conflicts(parsed_studies: pd.DataFrame, study_sources: pd.Da
     return findings
 
 
+def _stated(row: pd.Series, field: str) -> object:
+    value = row[field]
+    if _missing(value) and field in _LABEL_AS_WRITTEN:
+        return row[_LABEL_AS_WRITTEN[field]]
+    return value
+
+
 def _field_conflicts(nct_id: str, field: str, winner: pd.Series, others: pd.DataFrame) -> Iterable[Finding]:
-    kept = winner[field]
+    kept = _stated(winner, field)
     for _, other in others.iterrows():
-        value = other[field]
+        value = _stated(other, field)
         if _missing(kept) or _missing(value) or _comparable(kept) == _comparable(value):
             continue
         if field.endswith("_date") and not _dates_disagree(winner, other, field):

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pipeline.extract.document import Finding
-from pipeline.extract.free_text.drugs import find_drug_mentions, find_drugs, normalize_drug
+from pipeline.extract.free_text.drugs import FORM_WORDS, DrugMention, find_drug_mentions, find_drugs, normalize_drug
 from pipeline.registry.checks import DOSING_EXTRACTION, DRUG_NAMES
 
 
@@ -51,6 +51,8 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?"
 _RANGE_DASH = r"\s*(?:-|–|—|to)\s*"
 _UNITS = {
     "mg/m2": "mg/m2", "mg/m²": "mg/m2", "mg/m^2": "mg/m2", "g/m2": "g/m2", "g/m²": "g/m2",
+    "mcg/m2": "mcg/m2", "mcg/m²": "mcg/m2", "µg/m2": "mcg/m2", "µg/m²": "mcg/m2", "μg/m2": "mcg/m2",
+    "μg/m²": "mcg/m2", "ug/m2": "mcg/m2", "ug/m²": "mcg/m2",
     "mg/kg": "mg/kg", "mcg/kg": "mcg/kg", "µg/kg": "mcg/kg", "μg/kg": "mcg/kg", "ug/kg": "ug/kg",
     "mg": "mg", "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "ug", "g": "g",
     "cgy": "cGy", "gy": "Gy", "iu": "IU", "units": "U", "unit": "U", "u": "U", "ml": "mL",
@@ -59,8 +61,9 @@ _UNIT_ALTERNATIVES = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len
 # Every dose opens with "AUC" or a digit; the look-ahead rules out other
 # positions before the long unit alternation is tried there.
 _DOSE = re.compile(
-    rf"(?=[a\d])(?:\bAUC\s*(?:=|:|of)?\s*(?P<auc>{_NUMBER})(?:{_RANGE_DASH}(?P<auc_max>{_NUMBER}))?"
-    r"(?:\s*mg\s*/\s*ml\s*(?:/|\*|·|×|x|per)\s*min(?:ute)?s?\b)?"
+    rf"(?=[a\d])(?:(?:\bAUC|\barea\s+under\s+the\s+(?:concentration\s+)?curve(?:\s*\(AUC\))?)\s*(?:=|:|of)?\s*"
+    rf"(?P<auc>{_NUMBER})(?:{_RANGE_DASH}(?P<auc_max>{_NUMBER}))?"
+    r"(?:\s*mg\s*/\s*ml\s*(?:/|\*|·|×|x|per)\s*min(?:ute)?s?\b|\s*mg\s*/\s*m(?:2|²)(?![\w/]))?"
     rf"|(?<![\w.])(?P<value>{_NUMBER})(?:{_RANGE_DASH}(?P<value_max>{_NUMBER}))?\s*"
     rf"(?P<unit>{_UNIT_ALTERNATIVES})(?P<per>/(?:dose|day)\b)?(?![\w/²]))",
     re.IGNORECASE,
@@ -125,8 +128,16 @@ _COUNT = r"(?:\d+|" + "|".join(_WORD_NUMBERS) + ")"
 
 _CYCLE_DAY_CODE = re.compile(r"\bC(\d+)\s?D(\d+)\b")
 _CYCLE_DAY = re.compile(r"\bcycle\s+(\d+)\W{0,3}day\s+(\d+)\b", re.IGNORECASE)
-_DAY_RANGE = re.compile(r"\bdays?\s+(\d+)\s*(?:-|–|—|to|through)\s*(\d+)\b", re.IGNORECASE)
+_DAY_RANGE = re.compile(r"\bdays?\s+(\d+)\s*(?:-|–|—|−|to|through)\s*(\d+)\b", re.IGNORECASE)
 _DAY_LIST = re.compile(r"\bdays?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)+)\b", re.IGNORECASE)
+# The cycle a day belongs to: "of each 21-day cycle", "during 21-day cycles",
+# "28 days as a treatment cycle", "(cycle = 28 days)". Read before the
+# frequency, so "every 28 days as a cycle" is the cycle, not a dose every 28 days.
+_CYCLE_LENGTH = re.compile(
+    r"\b(?:every\s+)?(?P<count>\d+)[\s-]*(?P<unit>day|week)s?\s+(?:as\s+(?:a|one)\s+)?(?:treatment\s+)?cycles?\b"
+    r"|\bcycles?\s*(?:=|:|of|is|lasts?)\s*(?P<count2>\d+)\s*(?P<unit2>day|week)s?\b",
+    re.IGNORECASE,
+)
 _DAY = re.compile(r"\bday\s+(\d+)\b", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 
@@ -175,14 +186,17 @@ _FREQUENCY_HINT = _Hint(r"every|q\s?\d|qw|weekly|twice|bid|b\.i\.d|daily|once\s+
 
 _DAYS_OFF = re.compile(
     rf"\b(?:stopped|stop|off|rest(?:ed|ing)?|break|interrupted|discontinued)\s+for\s+(?P<count>{_COUNT})\s+"
-    rf"(?P<unit>day|week)s?\b|\b(?P<count2>{_COUNT})[\s-](?P<unit2>day|week)s?\s+(?:off|of\s+rest|rest|break)\b",
+    rf"(?P<unit>day|week)s?\b|\b(?P<count2>{_COUNT})[\s-](?P<unit2>day|week)s?\s+(?:off|of\s+rest|rest|break|without)\b"
+    rf"|\bfollowed\s+by\s+(?:an?\s+)?(?P<count3>{_COUNT})[\s-](?P<unit3>day|week)s?\s+(?:infusion-free|drug-free|treatment-free)\b"
+    rf"|\bfollowed\s+by\s+(?:an?\s+)?(?:infusion|drug|treatment)-free\s+(?:period|interval)\s+of\s+(?P<count4>{_COUNT})\s+"
+    rf"(?P<unit4>day|week)s?\b",
     re.IGNORECASE,
 )
 _DAYS_ON = re.compile(
     rf"\bfor\s+(?P<count>{_COUNT})\s+(?:consecutive\s+)?(?P<unit>day|week)s?\b", re.IGNORECASE
 )
 # A word every days-off statement holds: "stopped for" and its synonyms, or "off", "of rest", "rest", "break".
-_DAYS_OFF_WORDS = ("for", "off", "rest", "break")
+_DAYS_OFF_WORDS = ("for", "off", "rest", "break", "without", "free")
 _FRACTIONS = re.compile(r"\b(\d+)\s+fractions?\b", re.IGNORECASE)
 # Every timing statement above holds a digit or one of these words; half the
 # phrases read hold none and need not be tried against each pattern.
@@ -218,6 +232,7 @@ class _Timing(NamedTuple):
     days_on: int | None = None
     days_off: int | None = None
     fractions: int | None = None
+    cycle: str | None = None  # Q3W for "of each 21-day cycle"
 
     def or_else(self, other: _Timing) -> _Timing:
         """This timing, its missing parts taken from `other`."""
@@ -227,15 +242,19 @@ class _Timing(NamedTuple):
         return all(part is None for part in self)
 
     def text(self) -> str | None:
-        """The short form: "C1D8", "D1 Q3W", "D1-14 Q3W (7 days off)", "5 fractions".
+        """The short form: "C1D8", "D1 Q3W", "D1-14 BID Q3W", "D1-14 Q3W (7 days off)", "5 fractions".
 
         Days on and off make the cycle ("2 weeks on, 1 week off" is a 3-week
         cycle); daily dosing is implied by the day range, so QD is not repeated.
+        A cycle's length says when a day of the cycle comes back; without a
+        day it repeats nothing ("twice daily during 21-day cycles" is BID).
         """
         if self.days_on and self.days_off:
             cycle = _every(self.days_on + self.days_off)
             return f"D1-{self.days_on} {cycle} ({self.days_off} days off)"
-        parts = [self.day, self.frequency, f"{self.fractions} fractions" if self.fractions else None]
+        frequency = None if self.frequency == "QD" and self.day and "-" in self.day else self.frequency
+        cycle = self.cycle if self.day and self.cycle != frequency else None
+        parts = [self.day, frequency, cycle, f"{self.fractions} fractions" if self.fractions else None]
         return " ".join(part for part in parts if part) or None
 
 
@@ -281,16 +300,28 @@ def _read_timing(text: str) -> _Timing:
     if not _TIMING_HINT.found_in(text):
         return _Timing()
     day, days_on = _day_of_cycle(text)
-    days_off = None
+    days_off = cycle = None
+    if _may_hold(text, ("cycle",)) and (match := _CYCLE_LENGTH.search(text)):
+        cycle = _every(_days(match.group("count") or match.group("count2"), match.group("unit") or match.group("unit2")))
+        text = _blanked(text, match)
     if _may_hold(text, _DAYS_OFF_WORDS) and (match := _DAYS_OFF.search(text)):
-        days_off = _days(match.group("count") or match.group("count2"), match.group("unit") or match.group("unit2"))
+        count, unit = next((match.group(f"count{n}"), match.group(f"unit{n}")) for n in ("", "2", "3", "4")
+                           if match.group(f"count{n}"))
+        days_off = _days(count, unit)
         # "stopped for 1 week" must not also read as "for 1 week" on.
-        text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end():]
+        text = _blanked(text, match)
     if days_on is None and _may_hold(text, ("for",)) and (match := _DAYS_ON.search(text)):
-        days_on = _days(match.group("count"), match.group("unit"))
-        day = day or f"D1-{days_on}"
+        # "daily for 8 weeks" is how long treatment lasts; weeks are days on only before days off.
+        if match.group("unit").lower() == "day" or days_off is not None:
+            days_on = _days(match.group("count"), match.group("unit"))
+            day = day or f"D1-{days_on}"
     fractions = _FRACTIONS.search(text)
-    return _Timing(day, _frequency(text), days_on, days_off, int(fractions.group(1)) if fractions else None)
+    return _Timing(day, _frequency(text), days_on, days_off, int(fractions.group(1)) if fractions else None, cycle)
+
+
+def _blanked(text: str, match: re.Match[str]) -> str:
+    """The text with a statement already read turned to spaces, so no other pattern reads it again."""
+    return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end():]
 
 
 # --- route and infusion -------------------------------------------------------
@@ -354,7 +385,7 @@ _LABEL_TIMING = re.compile(
     re.IGNORECASE,
 )
 _CONNECTOR_ONLY = re.compile(r"^[\s,(]*(?:or|and|/)?[\s,(]*$", re.IGNORECASE)
-_OF_DRUG = re.compile(r"\s+of\s+", re.IGNORECASE)
+_OF_DRUG = re.compile(r"\s+(?:(?:oral|intravenous|iv|daily|single|loading)\s+)?(?:dose\s+)?of\s+", re.IGNORECASE)
 
 
 def _label_cut(text: str, start: int, end: int) -> int:
@@ -369,7 +400,7 @@ def _label_cut(text: str, start: int, end: int) -> int:
 # --- caps and adjustments -----------------------------------------------------
 
 _CAP_BEFORE = re.compile(
-    r"(?:\bmax(?:imal|imum)?\.?\s+(?:total\s+|single\s+)?dose\b[^.;\d]{0,20}|\bnot\s+(?:to\s+)?exceed(?:ing)?\s+"
+    r"(?:\bmax(?:imal|imum)?\.?\s+(?:total\s+|single\s+|calculated\s+|daily\s+)?dose\b[^.;\d]{0,20}|\bnot\s+(?:to\s+)?exceed(?:ing)?\s+"
     r"|\bno\s+more\s+than\s+|\bcapped\s+at\s+|\bup\s+to\s+(?:a\s+max(?:imum)?\s+of\s+)?|\bmaximum\s+of\s+)$",
     re.IGNORECASE,
 )
@@ -384,6 +415,9 @@ _ADJUSTMENT = re.compile(
 _ADJUSTMENT_STEMS = ("adjust", "increas", "escalat", "titrat", "reduc", "decreas", "lower", "modif")
 # Only in parentheses: a radiotherapy "total dose of 60 Gy" is the dose itself.
 _TOTAL_BEFORE = re.compile(r"\(\s*(?:for\s+)?(?:a\s+)?total\s+(?:dose\s+)?(?:of\s+)?$", re.IGNORECASE)
+# "150 mg and 50 mg tablets", "200 mg capsule": what one tablet holds.
+_STRENGTH_AFTER = re.compile(r"\s*(?:and\s+\d[\d.]*\s*mg\s+)?(?:tablets?|capsules?)\b", re.IGNORECASE)
+_DOSE_STATED = re.compile(r"\b(?:at\s+a\s+dose\s+of|dosed\s+at|dose\s+(?:is|of))\b", re.IGNORECASE)
 _ABOUT_DOSE = re.compile(r"\bdos(?:e|es|ed|ing|age)\b", re.IGNORECASE)
 _CHAIN_LINK = re.compile(r"^\s*(?:→|->|⟶|➔|to|,)\s*$", re.IGNORECASE)
 _ADJUSTMENT_WINDOW = 30
@@ -482,8 +516,24 @@ def _adjustments(text: str, sentence: tuple[int, int], doses: tuple[_Dose, ...])
 
 
 def _restated(text: str, doses: list[_Dose]) -> set[_Dose]:
-    """Doses that only add up the ones before them: "300 mg (for a total of 600 mg)"."""
-    return {dose for dose in doses if _TOTAL_BEFORE.search(text[max(0, dose.start - _CAP_WINDOW):dose.start])}
+    """Doses that only say again the dose before them, or what a tablet holds; not doses of their own.
+
+    "300 mg (for a total of 600 mg)", "40 mg 4 times per day (160 mg daily)",
+    "600 mg daily (2 doses of 300 mg (2*2 tablets of 150 mg))", "74 Gy in 37
+    fractions (2.0 Gy per fraction)": a dose in parentheses opened right
+    after another dose's phrase, with no drug named between. "Tucatinib 150
+    mg and 50 mg tablets ... at a dose of 300 mg": tablet strengths, when the
+    text states the dose itself.
+    """
+    restated = {dose for dose in doses if _TOTAL_BEFORE.search(text[max(0, dose.start - _CAP_WINDOW):dose.start])}
+    for previous, dose in zip(doses, doses[1:]):
+        opening = text.rfind("(", previous.end, dose.start)
+        if opening >= 0 and opening - previous.end <= _CAP_WINDOW and ")" not in text[opening:dose.start] \
+                and not find_drug_mentions(text[previous.end:dose.start]):
+            restated.add(dose)
+    if _DOSE_STATED.search(text):
+        restated |= {dose for dose in doses if _STRENGTH_AFTER.match(text, dose.end)}
+    return restated
 
 
 def _caps(text: str, doses: list[_Dose]) -> tuple[list[_Limit], set[_Dose]]:
@@ -507,6 +557,8 @@ class _Source:
     text: str
     label: str
     default_drug: str | None
+    # The record's own drug names the vocabulary lacks ("TQB2930", "DS-1205c"): (pattern, name).
+    record_drugs: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 class _Mention(NamedTuple):
@@ -568,9 +620,14 @@ class _Reading:
         self.findings.extend(other.findings)
 
 
-def _mentions(text: str) -> tuple[_Mention, ...]:
+def _mentions(text: str, record_drugs: tuple[tuple[re.Pattern[str], str], ...]) -> tuple[_Mention, ...]:
+    found_all = list(find_drug_mentions(text))
+    for pattern, name in record_drugs:
+        for match in pattern.finditer(text):
+            if not any(other.start < match.end() and match.start() < other.end for other in found_all):
+                found_all.append(DrugMention(match.start(), match.end(), name))
     mentions: list[_Mention] = []
-    for found in find_drug_mentions(text):
+    for found in sorted(found_all):
         prefix = _ROUTE_BEFORE_DRUG.search(text, max(0, found.start - _ROUTE_WORD_WINDOW), found.start)
         start = prefix.start() if prefix else found.start
         mentions.append(_Mention(start, found.end, found.name, _read_route(prefix.group(0)) if prefix else None))
@@ -611,7 +668,7 @@ class _Text:
             source,
             tuple(doses),
             adjusts,
-            _mentions(text),
+            _mentions(text, source.record_drugs),
             _sentence_spans(text),
             tuple(match.start() for match in _PHRASE_BREAK.finditer(text)),
         )
@@ -771,6 +828,11 @@ def _step(text: _Text, given: list[_Given], index: int, drug: str,
     if first == item.dose:
         timing = timing.or_else(_read_timing(lead_in))
     route = route or (item.mention.route if item.mention else None) or _read_route(lead_in)
+    if route is None and item.mention is not None:
+        # "Two subcutaneous injections of Dupilumab 300 mg": the route opens the sentence, before its one drug.
+        sentence_start = text.sentence_at(item.mention.start)[0]
+        if not any(sentence_start <= other.start < item.mention.start for other in text.mentions):
+            route = _read_route(text.text[sentence_start:item.mention.start])
     alternative = _alternative(given, index)
     if alternative is not None:
         route = route or alternative.route
@@ -797,8 +859,9 @@ def _limits(text: _Text, reading: _Reading) -> set[_Dose]:
         adjustments, adjusted = _adjustments(text.text, sentence, text.doses)
         found.extend(adjustments)
         named |= adjusted
-    named |= _restated(text.text, list(text.doses))
+    # A cap in parentheses ("(maximal dose used is 750 mg)") is a cap, not a restatement.
     caps, capped = _caps(text.text, [dose for dose in text.doses if dose not in named])
+    named |= _restated(text.text, list(text.doses))
     for limit in [*found, *caps]:
         drug, _ = text.drug_at(limit.position, limit.position)
         if drug is None:
@@ -844,34 +907,71 @@ def _parse_finding(message: str, observed: str) -> Finding:
 _DRUG_TYPES = {"DRUG", "BIOLOGICAL", "COMBINATION_PRODUCT", "RADIATION", None}
 
 
+# An intervention name joins several drugs with these ("Busulfan/Cyclophosphamide",
+# "Chemotherapy (Gemcitabine + Carboplatin or Eribulin)", "Camrelizumab combined with apatinib").
+_NAME_JOINS = re.compile(r"\s+(?:or|and|plus|combined\s+with|with|versus|vs\.?)\s+|[/+,;()&]", re.IGNORECASE)
+# Names that are not a drug given: a placebo's or a sham's "dose" is no drug's dose.
+_NOT_A_DRUG = re.compile(r"\b(?:placebos?|sham|vehicle|chemotherapy|standard\s+of\s+care|best\s+supportive)\b",
+                         re.IGNORECASE)
+
+
+def _name_parts(name: str) -> list[str]:
+    """The drug names an intervention name holds, their dosage-form words ("injection", "tablets") left out."""
+    parts = [" ".join(FORM_WORDS.sub(" ", part).split()) for part in _NAME_JOINS.split(name)]
+    return [part for part in parts if part and not _NOT_A_DRUG.search(part) and re.search(r"[a-z]", part, re.I)]
+
+
 def _drug_named(name: str | None) -> str | None:
-    """The drug an intervention name stands for; None when it names several ("Carboplatin or cisplatin").
+    """The drug an intervention name stands for; None when it names several ("Carboplatin or cisplatin") or none.
 
     A name the vocabulary lacks ("Drug X") stands for itself, in lower case,
     so its doses are kept under that name.
     """
-    if name is None or not name.strip():
+    if name is None or not name.strip() or _NOT_A_DRUG.fullmatch(name.strip()):
         return None
     canonical = normalize_drug(name)
     if canonical is not None:
         return canonical
-    named = find_drugs(name)
-    if named:
-        return named[0] if len(named) == 1 else None
-    return " ".join(name.split()).lower()
+    parts = _name_parts(name)
+    if len(parts) != 1:
+        return None
+    return normalize_drug(parts[0]) or parts[0].lower()
+
+
+def _record_drugs(interventions: list[dict[str, Any]]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The record's drug names the vocabulary lacks, as patterns that find them in its texts.
+
+    A code name is written with or without its hyphen ("APG2575", "APG-2575"),
+    so letters and digits may be joined by a space, a hyphen or nothing.
+    """
+    found: dict[str, re.Pattern[str]] = {}
+    for row in interventions:
+        if row.get("intervention_type") not in _DRUG_TYPES or not row.get("name"):
+            continue
+        for part in _name_parts(row["name"]):
+            if normalize_drug(part) is not None or find_drugs(part):
+                continue
+            chunks = re.findall(r"[A-Za-z]+|\d+", part)
+            if chunks and len(part) >= 3:
+                pattern = r"[\s\-]?".join(re.escape(chunk) for chunk in chunks)
+                found.setdefault(part.lower(), re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE))
+    return tuple((pattern, name) for name, pattern in found.items())
 
 
 def _sources(interventions: list[dict[str, Any]], arms: list[dict[str, Any]]) -> list[_Source]:
+    record_drugs = _record_drugs(interventions)
     sources = [
-        _Source(row["description"], f"intervention {row.get('name')!r}", _drug_named(row.get("name")))
+        _Source(row["description"], f"intervention {row.get('name')!r}",
+                _drug_named(row.get("name")) if row.get("intervention_type") in _DRUG_TYPES else None, record_drugs)
         for row in interventions
         if row.get("description")
     ]
+    types = {row.get("name"): row.get("intervention_type") for row in interventions}
     for arm in arms:
         if arm.get("description"):
             names = arm.get("intervention_names") or []
-            default = _drug_named(names[0]) if len(names) == 1 else None
-            sources.append(_Source(arm["description"], f"arm {arm.get('label')!r}", default))
+            default = _drug_named(names[0]) if len(names) == 1 and types.get(names[0]) in _DRUG_TYPES else None
+            sources.append(_Source(arm["description"], f"arm {arm.get('label')!r}", default, record_drugs))
     return sources
 
 
@@ -891,11 +991,20 @@ def _read_all(sources: list[_Source]) -> _Reading:
 
 
 def _distinct(steps: list[_Step]) -> list[_Step]:
-    """One step per drug, dose, unit, route and timing: a regimen repeated in another section counts once."""
+    """One step per drug, dose, unit, route and timing: a regimen repeated in another section counts once.
+
+    A dose restated without its schedule ("Gefitinib 250 mg tablet" beside
+    "daily 250 mg oral dose of gefitinib") is the same step, and adds none.
+    """
+    timed = {(step.drug, step.dose.value, step.dose.value_max, step.dose.unit)
+             for step in steps if step.timing.text() is not None}
     seen: set[tuple[Any, ...]] = set()
     kept: list[_Step] = []
     for step in steps:
-        key = (step.drug, step.dose.value, step.dose.value_max, step.dose.unit, step.route, step.timing.text())
+        dose = (step.drug, step.dose.value, step.dose.value_max, step.dose.unit)
+        if step.timing.text() is None and dose in timed:
+            continue
+        key = (*dose, step.route, step.timing.text())
         if key not in seen:
             seen.add(key)
             kept.append(step)

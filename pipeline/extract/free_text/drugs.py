@@ -24,7 +24,7 @@ _TOKEN_SPLIT = re.compile(r"[\s\-\u2010-\u2015]+")
 # Salt and dosage-form words on product labels ("Carboplatin for injection",
 # "Anlotinib hydrochloride capsules"): they say how the drug is packaged,
 # not which drug it is.
-_FORM_WORDS = re.compile(
+FORM_WORDS = re.compile(
     r"\b(?:for\s+(?:injection|infusion|oral\s+suspension)|injections?|infusion|capsules?|tablets?|"
     r"concentrate|solution|hydrochloride|dihydrochloride|hcl|mesylate|maleate|malate|tartrate|"
     r"citrate|sulfate|phosphate|disodium|sodium)\b",
@@ -111,7 +111,7 @@ def normalize_drug(name: str) -> str | None:
     without or inside parentheses ("Tarlatamab (AMG 757)").
     """
     synonyms = _synonyms()
-    candidates = [name, _FORM_WORDS.sub(" ", name)]
+    candidates = [name, FORM_WORDS.sub(" ", name)]
     for candidate in list(candidates):
         candidates.append(_PARENTHESES.sub(" ", candidate))
         candidates.extend(_PARENTHESES.findall(candidate))

@@ -74,6 +74,8 @@ _DESIGN_TERMS = (
 
 _ALL_PATIENTS = "all patients"
 
+# A JSON or XML record is data, whatever sentences its fields hold ("published in", percentages).
+_STRUCTURED_OPENERS = frozenset("{[<")
 _REGISTRY_MARKER = re.compile(rf"^\s*NCT ID:|^\s*{WRITTEN_NCT_ID}\s*$", re.MULTILINE)
 _SITE_CHROME = re.compile(
     r"^(?:skip to (?:main )?content|news|menu|home|search|share|print|subscribe|advertisement"
@@ -98,10 +100,23 @@ _CLAUSE_BREAK = re.compile(r"(?<!\s)(?:\s*[,;]\s+|\s+(?:and|but|while|whereas)\s
 _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%")
 
 _SAMPLE_SIZE = re.compile(
-    r"\b(?:included|evaluated|enrolled|analy[sz]ed|involved|comprised|studied)\s+(\d[\d,]*)\s+"
-    r"(?:patients|participants|subjects|adults|individuals|people)\b",
+    r"\b(?:included|evaluated|enrolled|analy[sz]ed|involved|comprised|studied|randomi[sz]ed|assigned)"
+    r"\s+(?:a\s+total\s+of\s+)?(\d[\d,]*)\s+(?:patients|participants|subjects|adults|individuals|people|women|men)\b"
+    r"|\b(\d[\d,]*)\s+(?:patients|participants|subjects|adults|individuals|people|women|men)\s+(?:were|had\s+been)\s+"
+    r"(?:randomly\s+assigned|randomi[sz]ed|enrolled|included)\b",
     re.IGNORECASE,
 )
+# The citation written as a sentence of the body: "published in Lung Cancer", "presented at the IASLC 2025 World
+# Conference on Lung Cancer". A journal's name is its capitalised words and the small words inside it.
+_PUBLISHED_IN = re.compile(
+    r"\b(?:published|reported|appeared)(?:\s+online)?(?:\s+(?:on\s+)?(?P<date>[A-Z][a-z]+\.?\s+\d{1,2},?\s+\d{4}))?"
+    r",?\s+in\s+(?:the\s+journal\s+)?(?!(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December)\b)(?P<journal>(?:The\s+)?[A-Z][\w&-]*(?:\s+(?:of|for|the|on|in|&|[A-Z][\w&-]*))*)"
+)
+_PRESENTED_AT = re.compile(r"\bpresented\s+(?:at|during)\s+(?:the\s+)?[A-Z0-9]")
+_SMALL_WORDS_AT_END = re.compile(r"(?:\s+(?:of|for|the|on|in|&))+$")
+# The site's own page furniture: an item of this site is a news article even when it cites nothing.
+_SITE_MARKS = re.compile(r"^\s*(?:skip to (?:main )?content|edited by|key clinical takeaways:?)\s*$", re.IGNORECASE | re.MULTILINE)
 _THIS_STUDY = re.compile(
     r"\b(?:this|the present|the current)\s+(?:[\w-]+,?\s+){0,4}?(?:study|analysis|trial|review)\b",
     re.IGNORECASE,
@@ -113,17 +128,39 @@ _TREATED_GROUP = re.compile(
     r"(?:(?P<without>without)|(?:who\s+)?(?:(?P<negated>did\s+not|didn't|not|never)\s+)?"
     r"(?:receive|received|receiving|were\s+given|given|were\s+treated\s+with|treated\s+with))\s+"
     r"(?P<what>[^(),;:.]+?)"
-    r"(?=\s*[(),;:.]|\s+(?:and|but|while|following|after|during|versus|vs|compared)\b|\s*$)"
+    r"(?=\s*[(),;:.]|\s+(?:and|but|while|following|after|during|versus|vs|compared|were|was|had|remained"
+    r"|achieved|experienced|developed|showed)\b|\s*$)"
     rf"(?:\s*{_N_EQUALS})?",
     re.IGNORECASE,
 )
 _NAMED_GROUP = re.compile(rf"\b(?:among|in|of)\s+(?P<what>[^(),;:.]{{1,80}}?)\s*{_N_EQUALS}", re.IGNORECASE)
+# A trial arm named without its size ("69.2% in the pembrolizumab-combination group"); the size comes from
+# the "(n = ...)" it is given elsewhere.
+_ARM_GROUP = re.compile(
+    r"\b(?:among|in|of|with)\s+(?:the\s+)?(?P<what>(?:[\w-]+\s+){0,2}?[\w-]+\s+(?:group|arm|cohort))\b"
+    r"(?!\s*\(\s*n\s*=)",
+    re.IGNORECASE,
+)
+# What links a percentage to the patients it is a share of: "34.1% of those given ...", "69.2% in the ... group".
+_SHARE_OF = re.compile(r"\s*(?:of|in|among)\s+", re.IGNORECASE)
+# A percentage compared with the one before it shares its measure: "60% ..., compared with 27% of those ...".
+_COMPARED = re.compile(r"(?:\bvs\.?|\bversus|\bcompared\s+with|\bthan)\s*$|^\s*$", re.IGNORECASE)
 
 _NUMBER_WORDS = {
     "no": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
 }  # fmt: skip
-_NUMBER = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten"
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMBER_WORDS |= _TENS | {
+    f"{tens}-{unit}": value + _NUMBER_WORDS[unit]
+    for tens, value in _TENS.items()
+    for unit in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+}
+# Longest words first, so "fourteen" is not read as "four".
+_WORDED = "|".join(sorted((w for w in _NUMBER_WORDS if w not in ("no", "none")), key=len, reverse=True))
+_NUMBER = rf"\d+|{_WORDED}"
 _LEADING_CONNECTOR = re.compile(
     r"^(?:(?:and|but|while|whereas|with|including|in contrast|however|overall)\b[\s,]*)+", re.IGNORECASE
 )
@@ -141,10 +178,58 @@ _COUNT_OCCURRED = re.compile(
 )
 _COUNT_PATTERNS = (_COUNT_DEVELOPED, _COUNT_NONE_REPORTED, _COUNT_OCCURRED)
 
+# Figures that state their count of patients, with or next to the percentage; their own words say
+# who was counted ("evaluable patients"), and a stated denominator beats any cohort size.
+_PEOPLE = r"(?:patients|participants|subjects|individuals|adults|people|women|men|children)"
+_COUNT = r"\d{1,3}(?:,\d{3})+|\d+|" + _WORDED
+_PCT = r"\(\s*(?P<{name}>\d+(?:\.\d+)?)\s*%\s*\)"
+_WHO = rf"(?P<who>\s+(?:[A-Za-z][\w-]*\s+){{0,3}}?{_PEOPLE}\b)"
+# "9 of the 12 patients", "Five of the 25 patients (25%)", "27 (10.5%) of the 257 patients", "46 of 124 (37.1%)"
+_COUNT_OF_N = re.compile(
+    rf"(?<![\w.,%≥≤<>=+-])(?P<count>{_COUNT})(?:\s*{_PCT.format(name='first')})?\s+(?:out\s+)?of\s+"
+    rf"(?:the\s+|all\s+|these\s+|those\s+)?(?P<n>{_COUNT})\b{_WHO}?"
+    rf"(?:(?:\s+(?:who\s+)?(?:received|receiving|given|treated\s+with)\s+[^,;()]{{1,60}}?)?\s*{_PCT.format(name='percent')})?",
+    re.IGNORECASE,
+)
+# "37.3% (22 of 59 evaluable patients)", "37.1% (46 patients)"
+_PERCENT_THEN_COUNT = re.compile(
+    rf"(?<![\d.])(?P<percent>\d+(?:\.\d+)?)\s*%\s*\(\s*(?P<count>{_COUNT})"
+    rf"(?:\s+(?:out\s+)?of\s+(?:the\s+)?(?P<n>{_COUNT}))?{_WHO}?\s*\)",
+    re.IGNORECASE,
+)
+# "4 patients (16%)", "12 (48%)"
+_COUNT_THEN_PERCENT = re.compile(
+    rf"(?<![\w.,%≥≤<>=+-])(?P<count>{_COUNT}){_WHO}?\s*{_PCT.format(name='percent')}", re.IGNORECASE
+)
+_COUNTED_FIGURES = (_COUNT_OF_N, _PERCENT_THEN_COUNT, _COUNT_THEN_PERCENT)
+# A number after these words is a grade, a stage or a time, never a count of patients: "grade 2 (10%)".
+_NOT_A_COUNT = re.compile(
+    r"\b(?:grade|grades|stage|stages|cycle|cycles|day|days|week|weeks|month|months|year|years|phase|level"
+    r"|arm|cohort|ECOG|status|score|dose|mg|version)\s*$",
+    re.IGNORECASE,
+)
+# What the counted patients had: "4 patients (16%) had grade 3 neutropenia".
+_COUNT_THEN_MEASURE = re.compile(
+    r"\s*(?:(?:with|who|treated|receiving|given)\b[^,;()]*?\s+)?"
+    r"(?:were|was|had|developed|experienced|achieved|reported|showed|attained)\s+(?P<measure>.+?)"
+    r"(?:\s+(?:vs\.?|versus|compared\s+with)\s.*)?$",
+    re.IGNORECASE,
+)
+# "among the 59 evaluable patients": a cohort named with its size.
+_NUMBERED_GROUP = re.compile(
+    rf"\b(?:among|in|of|for)\s+(?:the|all|these|those)\s+(?P<n>\d[\d,]*)\s+"
+    rf"(?P<what>(?:[A-Za-z][\w-]*\s+){{1,3}}?{_PEOPLE})\b",
+    re.IGNORECASE,
+)
+_SIZE_BEFORE = re.compile(r"\b(?:among|in|for)\s+(?:the\s+|all\s+)?(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+$", re.IGNORECASE)
+
 # "55% were male", "(87.5%) had an ECOG performance status of 0 to 1"
+# "60% of patients receiving olaparib remained free of progression"
 _PERCENT_THEN_MEASURE = re.compile(
-    r"\d+(?:\.\d+)?\s*%\)?\s+(?:of\s+(?:the\s+)?(?:patients|participants)\s+)?"
-    r"(?:were|was|had|developed|experienced|achieved|reported|showed)\s+(?P<measure>.+)$",
+    r"\d+(?:\.\d+)?\s*%\)?\s+(?:of\s+(?:the\s+)?(?:patients|participants|those)"
+    r"(?:\s+(?:who\s+)?(?:received|receiving|were\s+given|given|treated\s+with)\s+[^,;()]+?)?\s+)?"
+    r"(?:were|was|had|developed|experienced|achieved|reported|showed|remained)\s+(?P<measure>.+?)"
+    r"(?:\s+(?:vs\.?|versus|compared\s+with)\s.*)?$",
     re.IGNORECASE,
 )
 # "CRS (53.3%)"
@@ -154,7 +239,7 @@ _CLOSING_PAREN = re.compile(r"\s*\)")
 _QUANTIFIERS = frozenset({"majority", "minority", "most", "half", "patients", "participants"})
 # "CRS occurred in 53.3%", "ICANS in 23.3%", "the ORR was 45%"
 _MEASURE_IN = re.compile(
-    r"^(?P<measure>.*?\S)\s+(?:(?:(?:was|were)\s+)?(?:occurred|observed|reported|seen|noted)\s+)?in\s*$",
+    r"^(?P<measure>.*?\S)\s+(?:(?:(?:was|were)\s+)?(?:occurred|observed|reported|seen|noted|achieved)\s+)?in\s*$",
     re.IGNORECASE,
 )
 _MEASURE_WAS = re.compile(r"^(?P<measure>.*?\S)\s+(?:was|were|of|reached)\s*$", re.IGNORECASE)
@@ -208,22 +293,34 @@ class _Figure:
     measure: str
     percent: float | None = None
     count: int | None = None
+    n: int | None = None  # a denominator the figure states itself ("9 of the 12 patients")
+    cohort: str | None = None  # the patients the figure's own words name ("evaluable patients")
+    end: int | None = None  # where a counted figure's words end, to find a group named right after them
 
 
 def matches(text: str) -> bool:
-    """A headline, a body reporting percentages and a "Source:" citation, on a page that is no registry record.
+    """A headline and a body, on a page that is no registry record, that is this site's page or cites a study.
 
-    The citation must look like one (an "et al." author list, or a journal
-    and its publication date), so prose that merely says "Source:" is not
-    taken for an article about a study.
+    A page carrying the site's furniture ("Skip to main content", "Edited
+    by", "Key Clinical Takeaways") is an article whatever it lacks, so a
+    missing figure or citation is reported, never quarantined. Elsewhere the
+    body must report figures and cite a study: a "Source:" citation that looks
+    like one (an "et al." author list, or a journal and its publication date)
+    or a sentence saying where it was published or presented, so prose that
+    merely says "Source:" is not taken for an article about a study.
     """
-    if _REGISTRY_MARKER.search(text):
+    if _REGISTRY_MARKER.search(text) or text.lstrip()[:1] in _STRUCTURED_OPENERS:
         return False
     article = _split_article(text)
-    if article.headline is None or article.citation is None:
+    if article.headline is None or not article.blocks:
         return False
-    looks_cited = bool(_ET_AL.search(article.citation)) or _citation_journal_and_date(article.citation)[1] is not None
-    return looks_cited and any(_PERCENT.search(block) for block in article.blocks)
+    if _SITE_MARKS.search(text):
+        return True
+    if article.citation is not None:
+        looks_cited = bool(_ET_AL.search(article.citation)) or _citation_journal_and_date(article.citation)[1] is not None
+    else:
+        looks_cited = any(_PUBLISHED_IN.search(block) or _PRESENTED_AT.search(block) for block in article.blocks)
+    return looks_cited and any(_PERCENT.search(block) or _COUNT_OF_N.search(block) for block in article.blocks)
 
 
 def parse(text: str) -> ParsedDocument:
@@ -320,21 +417,32 @@ def _split_sentences(block: str) -> list[str]:
 def _add_evidence(doc: ParsedDocument, article: _Article, sentences: list[str], sample_size: int | None) -> None:
     if article.headline is None:
         doc.report("parse", "WARNING", "no headline found above the article body", field="title")
-    if article.citation is None:
-        doc.report("parse", "WARNING", "no \"Source:\" section with the study's citation", field="citation")
-    journal, date_text = _citation_journal_and_date(article.citation or "")
-    if article.citation is not None and journal is None:
-        doc.report(
-            "parse", "WARNING", "citation names no journal and publication date that could be read",
-            field="journal", observed=article.citation,
-        )
+    citation = article.citation
+    if citation is not None:
+        journal, date_text = _citation_journal_and_date(citation)
+        if journal is None:
+            doc.report(
+                "parse", "WARNING", "citation names no journal and publication date that could be read",
+                field="journal", observed=citation,
+            )
+    else:
+        citation, journal, date_text = _cited_in_body(sentences)
+        if citation is None:
+            doc.report(
+                "parse", "WARNING",
+                "no citation: neither a \"Source:\" section nor a sentence saying where the study was published "
+                "or presented", field="citation",
+            )
+        elif journal is None:
+            doc.report("parse", "INFO", "the study is cited by a meeting only; no journal", field="journal",
+                       observed=citation)
     body = "\n".join(article.blocks)
-    searched = "\n".join(part for part in (body, article.headline, article.citation) if part)
+    searched = "\n".join(part for part in (body, article.headline, citation) if part)
     doc.add_row(
         "evidence",
         {
             "title": article.headline,
-            "citation": article.citation,
+            "citation": citation,
             "journal": journal,
             "published_date": _published_date(doc, date_text),
             "drugs": find_drugs(searched),
@@ -356,6 +464,23 @@ def _citation_journal_and_date(citation: str) -> tuple[str | None, str | None]:
         return None, None
     journal = citation[: found.start()].rsplit(". ", 1)[-1].strip()
     return journal or None, found.group("date")
+
+
+def _cited_in_body(sentences: list[str]) -> tuple[str | None, str | None, str | None]:
+    """Citation, journal and date from the sentences saying where the study was published or presented.
+
+    Pages without a "Source:" section cite the study in prose ("The findings
+    were presented at the IASLC 2025 World Conference on Lung Cancer and
+    published in Lung Cancer."); those sentences are the citation.
+    """
+    cited = [s for s in sentences if _PUBLISHED_IN.search(s) or _PRESENTED_AT.search(s)]
+    if not cited:
+        return None, None, None
+    published = next((found for s in cited if (found := _PUBLISHED_IN.search(s))), None)
+    if published is None:
+        return " ".join(dict.fromkeys(cited)), None, None
+    journal = _SMALL_WORDS_AT_END.sub("", published.group("journal")).strip()
+    return " ".join(dict.fromkeys(cited)), journal or None, published.group("date")
 
 
 def _published_date(doc: ParsedDocument, date_text: str | None) -> dt.date | None:
@@ -389,7 +514,7 @@ def _study_design(sentences: list[str]) -> str | None:
 
 
 def _read_sample_size(doc: ParsedDocument, sentences: list[str]) -> int | None:
-    stated = (read_count(found.group(1)) for s in sentences for found in _SAMPLE_SIZE.finditer(s))
+    stated = (read_count(found.group(1) or found.group(2)) for s in sentences for found in _SAMPLE_SIZE.finditer(s))
     sizes = [size for size in stated if size is not None]
     if len(set(sizes)) > 1:
         doc.report(
@@ -419,7 +544,7 @@ def _group_mentions(sentence: str) -> list[_GroupMention]:
     """Treatment groups ("patients not receiving X") and any other group given an "(n = ...)"."""
     treated_matches = list(_TREATED_GROUP.finditer(sentence))
     treated = [
-        _GroupMention(found.start(), _treated_group_label(found), _to_int(found.group("n")))
+        _GroupMention(found.start(), _treated_group_label(found), _to_int(found.group("n")) or _size_before(sentence, found))
         for found in treated_matches
     ]
     taken_ends = {found.end() for found in treated_matches}
@@ -428,7 +553,23 @@ def _group_mentions(sentence: str) -> list[_GroupMention]:
         for found in _NAMED_GROUP.finditer(sentence)
         if found.end() not in taken_ends
     ]
-    return sorted(treated + named, key=lambda mention: mention.start)
+    taken = [(found.start(), found.end()) for found in treated_matches]
+    arms = [
+        _GroupMention(found.start(), _plain_label(found.group("what")), None)
+        for found in _ARM_GROUP.finditer(sentence)
+    ]
+    numbered = [
+        _GroupMention(found.start(), _plain_label(found.group("what")), _to_int(found.group("n")))
+        for found in _NUMBERED_GROUP.finditer(sentence)
+        if not any(start < found.end() and found.start() < end for start, end in taken)
+    ]
+    return sorted(treated + named + numbered + arms, key=lambda mention: mention.start)
+
+
+def _size_before(sentence: str, found: re.Match[str]) -> int | None:
+    """The size written just before a treated group: "the 257 patients treated with X"."""
+    size = _SIZE_BEFORE.search(sentence, max(0, found.start() - 40), found.start())
+    return _to_int(size.group("n")) if size else None
 
 
 def _treated_group_label(found: re.Match[str]) -> str:
@@ -469,7 +610,9 @@ def _sentence_findings(
     rows = []
     starts = [mention.start for mention in named]
     for figure in sorted(figures, key=lambda f: f.position):
-        cohort = _cohort_of(figure, named, starts)
+        cohort = figure.cohort or _group_named_by(figure, named) or _cohort_of(figure, named, starts)
+        if cohort is None and figure.n is not None:
+            cohort = _ALL_PATIENTS if sizes.get(_ALL_PATIENTS) in (None, figure.n) else f"{figure.n} patients"
         if cohort is None and _ALL_PATIENTS not in sizes:
             doc.report(
                 "parse", "INFO", "percentage names no cohort and the article gives no sample size; not recorded",
@@ -478,6 +621,13 @@ def _sentence_findings(
             continue
         rows.append(_finding_row(figure, cohort or _ALL_PATIENTS, sizes))
     return rows
+
+
+def _group_named_by(figure: _Figure, named: list[_GroupMention]) -> str | None:
+    """The group a counted figure's own words name: "27 (10.5%) of the 257 patients treated with X" -> X."""
+    if figure.end is None:
+        return None
+    return next((m.label for m in named if figure.position <= m.start <= figure.end), None)
 
 
 def _cohort_of(figure: _Figure, named: list[_GroupMention], starts: list[int]) -> str | None:
@@ -489,11 +639,12 @@ def _cohort_of(figure: _Figure, named: list[_GroupMention], starts: list[int]) -
 
 
 def _finding_row(figure: _Figure, cohort: str, sizes: dict[str, int]) -> dict[str, Any]:
-    n = sizes.get(cohort)
+    """A stated count and percentage are kept as written (the checks compare them); a missing one is derived."""
+    n = figure.n if figure.n is not None else sizes.get(cohort)
     percent, count = figure.percent, figure.count
-    if n is not None and percent is not None:
+    if n is not None and percent is not None and count is None:
         count = _count_from_percent(percent, n)
-    elif n is not None and count is not None:
+    elif n is not None and count is not None and percent is None:
         percent = round(count / n * 100, 1) if n else None
     return {"cohort": cohort, "n": n, "measure": figure.measure, "percent": percent, "count": count}
 
@@ -518,8 +669,14 @@ def _percent_figures(doc: ParsedDocument, sentence: str) -> list[_Figure]:
     measures: dict[str, None] = {}  # the measures named so far (not spread), once each, in order
     for at, clause in _clauses(sentence):
         says_each: bool | None = None
+        counted, spans = _counted_figures(doc, sentence, at, clause, figures[-1].measure if figures else None)
+        figures += counted
         for found in _PERCENT.finditer(clause):
+            if any(start <= found.start() < end for start, end in spans):
+                continue
             measure = _measure_of_percent(clause, found)
+            if measure is None and figures and _COMPARED.search(clause, 0, found.start()):
+                measure = figures[-1].measure
             if measure is None:
                 doc.report(
                     "parse", "INFO", f"{found.group(0)} could not be attached to a measure; not recorded",
@@ -536,9 +693,85 @@ def _percent_figures(doc: ParsedDocument, sentence: str) -> list[_Figure]:
                 figures += [_Figure(at + found.start(), label, percent=percent)
                             for label in _spread_over_each(generic, list(measures))]
             else:
-                figures.append(_Figure(at + found.start(), measure, percent=percent))
+                share_of = _SHARE_OF.match(clause, found.end())
+                end = at + (share_of.end() if share_of else found.end())
+                figures.append(_Figure(at + found.start(), measure, percent=percent, end=end))
                 measures[measure] = None
     return figures
+
+
+def _counted_figures(
+    doc: ParsedDocument, sentence: str, at: int, clause: str, previous: str | None
+) -> tuple[list[_Figure], list[tuple[int, int]]]:
+    """Figures that state their count ("4 patients (16%)", "9 of the 12 patients", "37.3% (22 of 59 ...)").
+
+    Returns them and the spans of the clause they take, so their
+    percentages are not read a second time as bare ones.
+    """
+    found_all = sorted(
+        (found for pattern in _COUNTED_FIGURES for found in pattern.finditer(clause) if _is_counted(clause, found)),
+        key=lambda found: (found.start(), -found.end()),
+    )
+    figures, spans = [], []
+    for found in found_all:
+        if spans and found.start() < spans[-1][1]:
+            continue
+        spans.append((found.start(), found.end()))
+        groups = found.groupdict()
+        measure = _measure_of_counted(clause, found)
+        if measure is None and previous and _COMPARED.search(clause, 0, found.start()):
+            measure = previous
+        if measure is None:
+            doc.report(
+                "parse", "INFO", f"{found.group(0)!r} could not be attached to a measure; not recorded",
+                field="measure", observed=sentence,
+            )
+            continue
+        percent = groups.get("percent") or groups.get("first")
+        who = _plain_label(groups["who"]) if groups.get("who") else None
+        figures.append(
+            _Figure(
+                at + found.start(), measure,
+                percent=float(percent) if percent else None,
+                count=_read_number(groups["count"]),
+                n=_read_number(groups["n"]) if groups.get("n") else None,
+                cohort=who if who and who.split()[0] not in _PEOPLE_WORDS else None,
+                end=at + found.end(),
+            )
+        )
+    return figures, spans
+
+
+_PEOPLE_WORDS = frozenset(re.findall(r"\w+", _PEOPLE))
+
+
+def _is_counted(clause: str, found: re.Match[str]) -> bool:
+    """A count of patients, not a grade, stage or time ("grade 2 (10%)"), and "9 of 12" only when it counts people."""
+    if _NOT_A_COUNT.search(clause, 0, found.start()):
+        return False
+    groups = found.groupdict()
+    if found.re is _COUNT_OF_N and not (groups.get("who") or groups.get("percent") or groups.get("first")):
+        return False
+    count, n = _read_number(groups["count"]), _read_number(groups["n"]) if groups.get("n") else None
+    return count is not None and (n is None or count <= n)
+
+
+def _read_number(text: str) -> int | None:
+    word = text.lower()
+    return _NUMBER_WORDS[word] if word in _NUMBER_WORDS else read_count(word)
+
+
+def _measure_of_counted(clause: str, found: re.Match[str]) -> str | None:
+    """What counted patients had: named after them ("... had grade 3 neutropenia") or before ("ORR was ...")."""
+    after = _COUNT_THEN_MEASURE.match(clause, found.end())
+    if after:
+        return _measure_label(after.group("measure"))
+    before_text = clause[_start_of_words_before(clause, found.start()) : found.start()]
+    for pattern in _MEASURE_BEFORE_PERCENT:
+        before = pattern.match(before_text)
+        if before:
+            return _trailing_phrase(before.group("measure"))
+    return None
 
 
 def _measure_of_percent(clause: str, found: re.Match[str]) -> str | None:
@@ -599,6 +832,7 @@ def _count_figures(sentence: str) -> list[_Figure]:
 def _trailing_phrase(text: str) -> str | None:
     """The noun phrase just before a figure ("higher-than-trial rates of CRS" -> "CRS")."""
     words: list[str] = []
+    text = _GRADE_AT_LEAST.sub(lambda m: f"grade >={m.group(1) or m.group(2)}", text)
     for word in reversed(text.split()):
         if word.lower() in _PHRASE_STOPS or len(words) == _MAX_MEASURE_WORDS:
             break
