@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.bench.__main__ import main
 from pipeline.bench.generate import (
+    DEFAULT_RESCRAPE_SHARE,
     FAULTS,
     LAYOUT_MIX,
     _retargeted,
@@ -31,6 +32,7 @@ from pipeline.bench.generate import (
 from pipeline.extract.free_text.conditions import condition_families
 from pipeline.extract.parsing import parse_document
 from tests.conftest import read_seed
+from tests.pipeline_helpers import materialize_all, query, settings_in
 
 COUNT = 200
 SEED = 11
@@ -138,12 +140,13 @@ def test_faults_only_where_the_layout_can_show_them(corpus):
     assert {fault for layout, fault in by_layout if layout == "news_article"} <= {"truncation"}
 
 
-def test_nct_ids_are_new_and_unique(corpus):
+def test_nct_ids_are_new_and_unique_but_for_rescrapes(corpus):
     _, labels = corpus
     template_ids = {template.nct_id for templates in load_templates().values() for template in templates}
     ids = [label["nct_id"] for label in labels if label["layout"] != "news_article"]
     assert len(ids) == COUNT - 10
-    assert len(set(ids)) == len(ids)
+    first_scrapes = [label["nct_id"] for label in labels if label["layout"] != "news_article" and not label["rescrape_of"]]
+    assert len(set(first_scrapes)) == len(first_scrapes) == COUNT - 10 - 10
     assert all(re.fullmatch(r"NCT9\d{7}", nct_id) for nct_id in ids)
     assert not set(ids) & template_ids
     assert all(label["nct_id"] == "" for label in labels if label["layout"] == "news_article")
@@ -247,8 +250,10 @@ def test_copies_study_other_drugs_and_mostly_other_cancers(parsed):
     trials = [result for layout in ("mirror_page", "ctgov_json", "ctgov_xml") for result in _clean(parsed, layout)]
     drugs = Counter(row["drug"] for result in trials for row in result.rows.get("parsed_dosing", []))
     assert len(drugs) >= 8 and max(drugs.values()) < 0.5 * sum(drugs.values())
+    seeds_families = {"SCLC", "NSCLC", "neuroendocrine carcinoma"}
     families = [result for result in trials
-                if condition_families(" ".join(row["condition"] for row in result.rows.get("parsed_conditions", [])))]
+                if seeds_families & set(condition_families(
+                    " ".join(row["condition"] for row in result.rows.get("parsed_conditions", []))))]
     assert len(families) < 0.2 * len(trials)
 
 
@@ -370,6 +375,7 @@ def test_command_line_generates_and_reports(tmp_path, capsys):
     report = capsys.readouterr().out
     assert "wrote 20 documents to" in report
     assert "faults: 2 (" in report
+    assert "re-scrapes: 1 (" in report
     assert len(_labels(tmp_path / "cli.labels.csv")) == 20
     assert main(["generate", "20", str(tmp_path / "cli")]) == 2
     assert "is not empty" in capsys.readouterr().err
@@ -382,3 +388,42 @@ def test_add_one_participant_changes_the_enrollment_wherever_it_is_stated():
     changed = parse_document("002.txt", veeva.encode(), "x")
     assert _study(changed)["enrollment"] == 26
     assert add_one_participant(read_seed("004"), "news_article") is None
+
+
+# --- trials seen in several documents --------------------------------------------------------
+
+
+def test_a_labelled_share_rescrapes_an_earlier_clean_trial_with_a_higher_enrollment(corpus, parsed):
+    _, labels = corpus
+    by_file = {label["file"]: label for label in labels}
+    rescrapes = [label for label in labels if label["rescrape_of"]]
+    assert DEFAULT_RESCRAPE_SHARE == 0.05 and len(rescrapes) == COUNT * DEFAULT_RESCRAPE_SHARE == 10
+    enrollment = {label["file"]: _study(result)["enrollment"] for label, result in parsed if result.rows.get("parsed_studies")}
+    for copy in rescrapes:
+        original = by_file[copy["rescrape_of"]]
+        copy_number, original_number = int(Path(copy["file"]).stem), int(Path(original["file"]).stem)
+        assert original_number < copy_number and original_number // 100 == copy_number // 100  # same block
+        assert (copy["layout"], copy["nct_id"], copy["fault"]) == (original["layout"], original["nct_id"], "")
+        assert original["fault"] == "" and not original["rescrape_of"]
+        assert enrollment[copy["file"]] > enrollment[original["file"]]
+    other_ids = [label["nct_id"] for label in labels if label not in rescrapes and label["nct_id"]]
+    assert Counter(other_ids)[rescrapes[0]["nct_id"]] == 1
+
+
+def test_zero_rescrape_share_means_none_and_more_than_half_is_refused():
+    assert not any(document.rescrape_of for document in generate_documents(100, seed=SEED, rescrape_share=0))
+    with pytest.raises(ValueError, match="re-scrape share"):
+        list(generate_documents(10, rescrape_share=0.6))
+
+
+def test_a_run_finds_duplicate_conflicts_for_exactly_the_rescraped_trials(tmp_path):
+    settings = settings_in(tmp_path, copy_seeds=False)
+    settings.source_dir.rmdir()
+    summary = generate_corpus(100, settings.source_dir, seed=SEED, fault_share=0)
+    rescraped = {label["nct_id"] for label in _labels(summary.labels) if label["rescrape_of"]}
+    assert summary.rescrapes == len(rescraped) == 5
+    assert materialize_all(settings).success
+    conflicts = query(settings, "SELECT DISTINCT nct_id, field FROM quality_findings WHERE category = 'duplicate_conflict'")
+    assert {nct_id for nct_id, _ in conflicts} == rescraped
+    assert {field for _, field in conflicts} == {"enrollment"}
+    assert query(settings, "SELECT count(*) FROM studies WHERE nct_id IN (SELECT unnest(?))", [sorted(rescraped)]) == [(5,)]

@@ -30,6 +30,7 @@ def _summary_lines(summary: GenerationSummary, seconds: float) -> list[str]:
         f"wrote {summary.documents:,} documents to {summary.target} in {seconds:.1f} s ({rate:,.0f} documents/s)",
         "layouts: " + ", ".join(f"{layout} {count:,}" for layout, count in summary.by_layout.items()),
         f"faults: {faulty:,} (" + ", ".join(f"{fault} {summary.by_fault[fault]:,}" for fault in FAULTS) + ")",
+        f"re-scrapes: {summary.rescrapes:,} (trials seen in two documents that disagree on the enrollment)",
         f"labels: {summary.labels}",
     ]
 
@@ -52,7 +53,8 @@ def add_generate_command(subcommands: argparse._SubParsersAction) -> None:
         description=(
             "Write COUNT documents in every layout trialflow reads into DIR (in subfolders of at most "
             "1,000 files), varied from the project's seeds and ClinicalTrials.gov fixtures, with a known "
-            "share of injected faults. The labels (file, layout, nct_id, fault) go beside DIR in "
+            "share of injected faults and of re-scrapes of an earlier trial. The labels (file, layout, nct_id, "
+            "fault, rescrape_of) go beside DIR in "
             "<DIR name>.labels.csv. The same COUNT and seed give byte-identical files."
         ),
     )

@@ -35,6 +35,13 @@ template can show: "swap" (an age and the sex exchanged), "reversed_dates"
 Seed 001 prints its age and sex exchanged; the template is put right first,
 so that a document labelled clean is clean.
 
+A known share of documents (DEFAULT_RESCRAPE_SHARE) are re-scrapes: an
+earlier clean document of the same block and layout copied with a higher
+enrollment, as a registry page scraped twice a few weeks apart. Its trial is
+then seen in two documents that disagree on one field, so the benchmark
+exercises the merge of a trial's documents and the `duplicate_conflict`
+findings at scale. Only templates that state an enrollment are re-scraped.
+
 Layouts are dealt in blocks of 100 documents holding exactly the mix of
 LAYOUT_MIX, and faults so that the first n documents always hold round(n x
 share) of them. Randomness comes from generators keyed by the seed and the
@@ -43,8 +50,9 @@ byte-identical files. Documents are written one by one, never held together.
 
 Output: DIR/0000/000000.txt, DIR/0000/000001.json, ... (at most FOLDER_SIZE
 files per folder). The labels go beside DIR, not in it, in
-`<DIR name>.labels.csv` (file, layout, nct_id, fault), because the pipeline
-reads every file under DIR as a source document.
+`<DIR name>.labels.csv` (file, layout, nct_id, fault, rescrape_of: the file a
+re-scrape copies), because the pipeline reads every file under DIR as a
+source document.
 """
 
 from __future__ import annotations
@@ -88,7 +96,8 @@ SEED_LAYOUTS = {
 }
 FAULTS = ("swap", "reversed_dates", "truncation")
 DEFAULT_FAULT_SHARE = 0.05
-LABEL_COLUMNS = ("file", "layout", "nct_id", "fault")
+DEFAULT_RESCRAPE_SHARE = 0.05
+LABEL_COLUMNS = ("file", "layout", "nct_id", "fault", "rescrape_of")
 FOLDER_SIZE = 1000
 
 _NAMESPACE = "trialflow-bench"
@@ -101,6 +110,8 @@ _MAX_DATE_SHIFT_DAYS = 5 * 365
 _REVERSAL_DAYS = (62, 730)
 _TRUNCATION_SPAN = (0.1, 0.9)
 _ENROLLMENT_FACTOR = (0.5, 2.0)
+# A re-scrape's enrollment grows by up to this share of the first scrape's (at least one participant).
+_RESCRAPE_GROWTH = 0.2
 _MAX_LISTED_LOCATIONS = 40
 _MAX_CRITERIA_DROP = 0.4
 _MID_MONTH = 15
@@ -299,6 +310,7 @@ class GeneratedDocument:
     nct_id: str | None
     fault: str | None
     text: str
+    rescrape_of: str | None = None  # the file of the earlier document about the same trial that this one re-scrapes
 
 
 @dataclass(frozen=True)
@@ -310,6 +322,7 @@ class GenerationSummary:
     by_fault: dict[str, int]
     labels: Path
     target: Path
+    rescrapes: int = 0
 
 
 # --- dates ---------------------------------------------------------------------
@@ -833,23 +846,67 @@ def _apportioned_layouts(size: int) -> list[str]:
     return [layout for layout in LAYOUT_MIX for _ in range(counts[layout])]
 
 
-def _faults_among_first(count: int, fault_share: float) -> int:
-    return math.floor(count * fault_share + 0.5)
+def _among_first(count: int, share: float) -> int:
+    return math.floor(count * share + 0.5)
 
 
-def _plan(count: int, seed: int, fault_share: float) -> Iterator[tuple[int, str, bool]]:
-    """(document number, layout, faulty) for each document, dealt block by block."""
+def _block_share(block_start: int, size: int, share: float) -> int:
+    """How many of a block's documents get a trait so that the first n documents always hold round(n x share)."""
+    return _among_first(block_start + size, share) - _among_first(block_start, share)
+
+
+def _template_choice(index: int, layout: str, seed: int,
+                     templates: dict[str, tuple[Template, ...]]) -> tuple[random.Random, Template]:
+    """The document's own random generator and the template it varies, drawn first from it."""
+    rng = random.Random(f"{_NAMESPACE}:{seed}:document:{index}")
+    return rng, rng.choice(templates[layout])
+
+
+def _can_be_rescraped(template: Template) -> bool:
+    """A re-scrape changes the enrollment, so its template must name a trial and state one."""
+    return template.nct_id is not None and any(p.search(template.text) for p in SPECS[template.layout].enrollment)
+
+
+def _rescraped_positions(layouts: list[str], faulty: set[int], wanted: int, rng: random.Random,
+                         rescrapable: Callable[[int], bool]) -> dict[int, int]:
+    """`wanted` positions of a block that re-scrape an earlier clean position of the same layout: {copy: original}.
+
+    A re-scrape is never itself copied, and neither it nor its original
+    carries a fault, so each re-scraped trial differs in its enrollment only.
+    A block too small to hold `wanted` such pairs holds fewer.
+    """
+    clean = [position for position in range(len(layouts)) if position not in faulty and rescrapable(position)]
+    copies: dict[int, int] = {}
+    for copy in rng.sample(clean, len(clean)):
+        if len(copies) == wanted:
+            break
+        if copy in copies.values():
+            continue
+        earlier = [original for original in clean
+                   if original < copy and layouts[original] == layouts[copy] and original not in copies]
+        if earlier:
+            copies[copy] = rng.choice(earlier)
+    return copies
+
+
+def _plan(count: int, seed: int, fault_share: float, rescrape_share: float,
+          templates: dict[str, tuple[Template, ...]]) -> Iterator[tuple[int, str, bool, int | None]]:
+    """(document number, layout, faulty, number of the document it re-scrapes) for each document, block by block."""
     for block_start in range(0, count, _BLOCK_SIZE):
         size = min(_BLOCK_SIZE, count - block_start)
         rng = random.Random(f"{_NAMESPACE}:{seed}:block:{block_start}")
         layouts = _apportioned_layouts(size)
         rng.shuffle(layouts)
-        faulty_count = _faults_among_first(block_start + size, fault_share) - _faults_among_first(
-            block_start, fault_share
+        faulty = set(rng.sample(range(size), _block_share(block_start, size, fault_share)))
+        copies = _rescraped_positions(
+            layouts, faulty, _block_share(block_start, size, rescrape_share),
+            random.Random(f"{_NAMESPACE}:{seed}:rescrapes:{block_start}"),
+            lambda position: _can_be_rescraped(_template_choice(block_start + position, layouts[position], seed,
+                                                                templates)[1]),
         )
-        faulty = set(rng.sample(range(size), faulty_count))
         for offset, layout in enumerate(layouts):
-            yield block_start + offset, layout, offset in faulty
+            original = copies.get(offset)
+            yield block_start + offset, layout, offset in faulty, None if original is None else block_start + original
 
 
 def _id_numbering(seed: int) -> Callable[[int], int]:
@@ -877,8 +934,7 @@ def _with_identity(text: str, template: Template, id_number: int) -> tuple[str, 
 
 def _document(index: int, layout: str, faulty: bool, seed: int, id_number: int,
               templates: dict[str, tuple[Template, ...]]) -> GeneratedDocument:
-    rng = random.Random(f"{_NAMESPACE}:{seed}:document:{index}")
-    template = rng.choice(templates[layout])
+    rng, template = _template_choice(index, layout, seed, templates)
     fault = rng.choice(template.faults) if faulty else None
     spec = SPECS[layout]
     text = _STRUCTURE_VARIATIONS[layout](_retargeted(template, rng), rng)
@@ -890,21 +946,41 @@ def _document(index: int, layout: str, faulty: bool, seed: int, id_number: int,
     return GeneratedDocument(index, document_file(index, layout), layout, nct_id, fault, text)
 
 
-def _check_arguments(count: int, fault_share: float) -> None:
+def _rescrape(original: GeneratedDocument, index: int, seed: int) -> GeneratedDocument:
+    """The original scraped again later: the same page, its enrollment grown."""
+    rng = random.Random(f"{_NAMESPACE}:{seed}:rescrape:{index}")
+    text = _with_enrollment(original.text, SPECS[original.layout].enrollment,
+                            lambda enrollment: enrollment + rng.randint(1, max(1, round(enrollment * _RESCRAPE_GROWTH))))
+    if text is None:
+        raise ValueError(f"{original.file} states no enrollment to change: it cannot be re-scraped")
+    return GeneratedDocument(index, document_file(index, original.layout), original.layout, original.nct_id, None,
+                             text, rescrape_of=original.file)
+
+
+def _check_arguments(count: int, fault_share: float, rescrape_share: float) -> None:
     if not 0 <= count <= _ID_SPACE:
         raise ValueError(f"count must be between 0 and {_ID_SPACE:,} (the ids a corpus can tell apart), not {count}")
     if not 0 <= fault_share <= 1:
         raise ValueError(f"fault share must be between 0 and 1, not {fault_share}")
+    if not 0 <= rescrape_share <= 0.5:
+        raise ValueError(f"re-scrape share must be between 0 and 0.5 (each needs an original), not {rescrape_share}")
 
 
-def generate_documents(count: int, seed: int = 0, fault_share: float = DEFAULT_FAULT_SHARE
-                       ) -> Iterator[GeneratedDocument]:
-    """The corpus's documents one at a time, for callers that want them without files."""
-    _check_arguments(count, fault_share)
+def generate_documents(count: int, seed: int = 0, fault_share: float = DEFAULT_FAULT_SHARE,
+                       rescrape_share: float = DEFAULT_RESCRAPE_SHARE) -> Iterator[GeneratedDocument]:
+    """The corpus's documents one at a time, for callers that want them without files.
+
+    A re-scrape's original is generated again from its number (generation
+    is keyed by it), so no earlier document is ever held.
+    """
+    _check_arguments(count, fault_share, rescrape_share)
     templates = load_templates()
     id_number = _id_numbering(seed)
-    for index, layout, faulty in _plan(count, seed, fault_share):
-        yield _document(index, layout, faulty, seed, id_number(index), templates)
+    for index, layout, faulty, original in _plan(count, seed, fault_share, rescrape_share, templates):
+        if original is None:
+            yield _document(index, layout, faulty, seed, id_number(index), templates)
+        else:
+            yield _rescrape(_document(original, layout, False, seed, id_number(original), templates), index, seed)
 
 
 def labels_path(target: Path) -> Path:
@@ -922,31 +998,35 @@ def _prepare_target(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
 
 
-def generate_corpus(count: int, target: Path, seed: int = 0,
-                    fault_share: float = DEFAULT_FAULT_SHARE) -> GenerationSummary:
+def generate_corpus(count: int, target: Path, seed: int = 0, fault_share: float = DEFAULT_FAULT_SHARE,
+                    rescrape_share: float = DEFAULT_RESCRAPE_SHARE) -> GenerationSummary:
     """Write `count` documents under `target` and their labels beside it."""
-    _check_arguments(count, fault_share)
+    _check_arguments(count, fault_share, rescrape_share)
     target = Path(target).resolve()
     _prepare_target(target)
     labels = labels_path(target)
     by_layout: Counter[str] = Counter()
     by_fault: Counter[str] = Counter()
+    rescrapes = 0
     with labels.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(LABEL_COLUMNS)
-        for document in generate_documents(count, seed, fault_share):
+        for document in generate_documents(count, seed, fault_share, rescrape_share):
             path = target / document.file
             if document.index % FOLDER_SIZE == 0:
                 path.parent.mkdir(exist_ok=True)
             path.write_bytes(document.text.encode("utf-8"))
-            writer.writerow((document.file, document.layout, document.nct_id or "", document.fault or ""))
+            writer.writerow((document.file, document.layout, document.nct_id or "", document.fault or "",
+                             document.rescrape_of or ""))
             by_layout[document.layout] += 1
             if document.fault:
                 by_fault[document.fault] += 1
+            rescrapes += document.rescrape_of is not None
     return GenerationSummary(
         documents=count,
         by_layout={layout: by_layout[layout] for layout in LAYOUT_MIX},
         by_fault={fault: by_fault[fault] for fault in FAULTS},
         labels=labels,
         target=target,
+        rescrapes=rescrapes,
     )

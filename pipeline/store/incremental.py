@@ -11,7 +11,8 @@ source file when it still holds exactly those bytes (same size and
 sha256), which spares the writing process from fetching every document
 out of DuckDB and passing it across processes; a file that changed,
 vanished or became a link since staging is parsed from the copy in
-`raw_documents`, so reparsing never needs the source folder.
+`raw_documents`, so reparsing never needs the source folder. Members of a
+zip are always parsed from `raw_documents`: their names are no paths.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import os
 import stat
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pipeline.store.archives import in_archive
 from pipeline.store.file_names import source_path
 from pipeline.extract.parsing import (
     DEFAULT_TIME_BUDGET_SECONDS,
@@ -119,16 +121,15 @@ class ParsedChunk:
 def _parse_chunk(jobs: list[tuple], run_id: str, root: str | None = None,
                  contents: dict[str, bytes] | None = None,
                  time_budget: float | None = DEFAULT_TIME_BUDGET_SECONDS) -> ParsedChunk:
-    """Parse staged documents from `contents` when given, else from their unchanged files under `root` (one of the two)."""
+    """Parse staged documents from `contents` where it holds them, else from their unchanged files under `root`."""
     results, unread = [], []
     for job in jobs:
         source_file, sha256, size, refused = job
         if refused is not None:
             results.append(refused_document(source_file, sha256, size, refused, run_id))
             continue
-        if contents is not None:
-            content = contents[source_file]
-        else:
+        content = contents.get(source_file) if contents is not None else None
+        if content is None and root is not None:
             content = _read_unchanged(root, source_file, sha256, size)
         if content is None:
             unread.append(job)
@@ -266,9 +267,10 @@ def _submitted(conn: duckdb.DuckDBPyConnection, batch: list[str], run_id: str, r
     """A batch's chunks on their way through the parsers: read from the folder, or without one from DuckDB."""
     chunks = _chunks(conn.execute(STAGED_SQL, [batch]).fetchall())
     contents: list[dict[str, bytes] | None] = [None] * len(chunks)
-    if root is None:
-        staged = _staged_contents(conn, batch)
-        contents = [{job[0]: staged[job[0]] for job in chunk} for chunk in chunks]
+    from_warehouse = batch if root is None else [source_file for source_file in batch if in_archive(source_file)]
+    if from_warehouse:
+        staged = _staged_contents(conn, from_warehouse)
+        contents = [{job[0]: staged[job[0]] for job in chunk if job[0] in staged} for chunk in chunks]
     if pool is not None:
         return pool.map(_parse_chunk, chunks, itertools.repeat(run_id), itertools.repeat(root), contents,
                         itertools.repeat(time_budget))
@@ -299,6 +301,7 @@ def _parsed_batches(
 def parse_changed_documents(
     conn: duckdb.DuckDBPyConnection, run_id: str, source_root: Path | None = None,
     time_budget: float | None = DEFAULT_TIME_BUDGET_SECONDS,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ParseSummary:
     """Parse every staged document that needs it and swap its rows, a batch per transaction.
 
@@ -315,11 +318,15 @@ def parse_changed_documents(
     pending in the same commit, so a run killed midway leaves committed
     documents that the next merge will pick up and the rest still pending
     a parse; the published tables change only in the merge step.
+
+    `progress(done, total)` is called after each batch commits, so a caller
+    can tell the user how far a long parse is (a registry-sized one takes minutes).
     """
     summary = ParseSummary()
     rows = conn.execute(PENDING_SQL, [parser_version()]).fetchall()
     pending = [source_file for source_file, _ in rows]
     parsed_before = {source_file for source_file, before in rows if before}
+    done = 0
     with _parser_pool(len(pending)) as pool:
         root = str(source_root.resolve()) if source_root is not None else None
         for batch, chunks in _parsed_batches(conn, pending, run_id, root, pool, time_budget):
@@ -328,6 +335,9 @@ def parse_changed_documents(
                     _record(summary, document)
             with transaction(conn):
                 _replace_rows(conn, batch, chunks, parsed_before)
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(pending))
     with transaction(conn):
         summary.removed = [row[0] for row in conn.execute(REMOVED_SQL).fetchall()]
         _replace_rows(conn, summary.removed, [], set(summary.removed))

@@ -2,7 +2,9 @@
 
 Raw first, parse second: every file's bytes are kept in the warehouse before
 any table is built, so reparsing never needs the source folder again and a
-file that later disappears is still on record.
+file that later disappears is still on record. A zip in the folder is not a
+document but a folder of them: each member is staged as `<zip>/<member>`
+(`pipeline.store.archives`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import errno
 import hashlib
 import os
 import stat
+import zipfile
 from collections.abc import Container, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES
+from pipeline.store.archives import Member, archive_of, is_archive_name, list_members, read_member
 from pipeline.store.file_names import source_name
 from pipeline.store.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
@@ -62,6 +66,7 @@ class StagedFile:
     modified_ns: int
     content: bytes | None
     refused: str | None = None
+    crc32: int | None = None  # an archive member's, from the archive's directory
 
 
 class _NotRegular(Exception):
@@ -297,6 +302,7 @@ def _write_staged(
                 "modified_ns": f.modified_ns,
                 "content": f.content,
                 "refused": f.refused,
+                "crc32": f.crc32,
                 "staged_at": now,
                 "staged_run_id": run_id,
             }
@@ -337,8 +343,135 @@ def _must_read(source: SourceFile, staged: tuple | None) -> bool:
     """
     if staged is None or source.refused is not None:
         return True
-    _, size, modified_ns, refused = staged
+    _, size, modified_ns, refused, _ = staged
     return (size, modified_ns) != (source.size, source.modified_ns) or (refused or "").startswith(READ_FAILED)
+
+
+def _is_archive(source: SourceFile) -> bool:
+    return not source.is_link and source.refused is None and is_archive_name(source.source_file)
+
+
+def _tally(files: list[StagedFile], known: dict[str, tuple], added: list[str], changed: list[str]) -> int:
+    """Sort freshly read files into added and changed; returns how many hold the bytes staged before."""
+    unchanged = 0
+    for file in files:
+        previous = known.get(file.source_file)
+        if previous is None:
+            added.append(file.source_file)
+        elif previous[0] != file.sha256:
+            changed.append(file.source_file)
+        else:
+            unchanged += 1
+    return unchanged
+
+
+def _archive_unchanged(archive: SourceFile, own: tuple | None, members: dict[str, tuple]) -> bool:
+    """Whether the archive is the one staged last time, judged like a file, without opening it.
+
+    Its members carry the archive's modification time when they were staged
+    (its row, when it could not be read as an archive, its size too). An
+    archive with no member staged is always opened: that costs little.
+    """
+    if own is not None:
+        return own[1:3] == (archive.size, archive.modified_ns) and not (own[3] or "").startswith(READ_FAILED)
+    return bool(members) and all(staged[2] == archive.modified_ns for staged in members.values())
+
+
+def _member_changed(member: Member, staged: tuple | None) -> bool:
+    """Whether to decompress the member: new, or its size or CRC-32 differ from its staged copy's."""
+    return staged is None or staged[4] is None or (staged[1], staged[4]) != (member.size, member.crc32)
+
+
+def _staged_member(archive: zipfile.ZipFile, member: Member, modified_ns: int, max_bytes: int) -> StagedFile:
+    read = read_member(archive, member, max_bytes)
+    return StagedFile(member.source_file, read.sha256, read.size, modified_ns, read.content, read.refused, member.crc32)
+
+
+def _unreadable_archive(archive: SourceFile, reason: str) -> StagedFile:
+    return StagedFile(archive.source_file, hashlib.sha256(reason.encode()).hexdigest(), archive.size,
+                      archive.modified_ns, None, reason)
+
+
+@dataclass
+class _Tally:
+    added: list[str]
+    changed: list[str]
+    unchanged: int = 0
+
+
+def _stage_archive(
+    conn: duckdb.DuckDBPyConnection, archive: SourceFile, known: dict[str, tuple], members: dict[str, tuple],
+    run_id: str, max_bytes: int, tally: _Tally,
+) -> set[str]:
+    """Stage the members of one zip that are new or changed; returns every name the archive now accounts for.
+
+    Members are decompressed a batch at a time straight from the archive,
+    each batch committed on its own, so memory holds one batch of bytes
+    (plus the archive's directory) however many members it has. An archive
+    that cannot be opened or read as a zip gets a row of its own saying so,
+    and the members staged from it before are kept, as the files of a folder
+    that cannot be listed are: a new export still being copied in must not
+    empty the tables.
+    """
+    own = known.get(archive.source_file)
+    if _archive_unchanged(archive, own, members):
+        tally.unchanged += len(members) + (own is not None)
+        return set(members) | ({archive.source_file} if own is not None else set())
+    try:
+        handle = os.fdopen(_open_regular(archive.path), "rb")
+    except _NotRegular as error:
+        failed = _unreadable_archive(archive, f"{READ_FAILED}it became a {error.kind} after listing")
+    except OSError as error:
+        failed = _unreadable_archive(archive, READ_FAILED + _why(error))
+    else:
+        with handle:
+            try:
+                opened = zipfile.ZipFile(handle)
+            # zipfile's reader of the directory raises many kinds on hostile
+            # bytes (BadZipFile, EOFError, struct and Unicode errors, ...);
+            # any of them costs this archive only.
+            except Exception as error:  # noqa: BLE001
+                failed = _unreadable_archive(
+                    archive, f"not a zip archive trialflow can read ({type(error).__name__}: {error}): its members "
+                             "were not read, those staged from it before are kept")
+            else:
+                with opened:
+                    return _stage_members(conn, opened, archive, known, members, run_id, max_bytes, tally)
+    tally.unchanged += _tally([failed], known, tally.added, tally.changed)
+    with transaction(conn):
+        _write_staged(conn, [failed], run_id, known)
+    return set(members) | {archive.source_file}
+
+
+def _stage_members(
+    conn: duckdb.DuckDBPyConnection, opened: zipfile.ZipFile, archive: SourceFile, known: dict[str, tuple],
+    members: dict[str, tuple], run_id: str, max_bytes: int, tally: _Tally,
+) -> set[str]:
+    listed = list(list_members(opened, archive.source_file))
+    to_read = [member for member in listed if _member_changed(member, members.get(member.source_file))]
+    tally.unchanged += len(listed) - len(to_read)
+    for batch in _batches(to_read, _STAGE_BATCH):
+        files = [_staged_member(opened, member, archive.modified_ns, max_bytes) for member in batch]
+        tally.unchanged += _tally(files, known, tally.added, tally.changed)
+        with transaction(conn):
+            _write_staged(conn, files, run_id, known)
+    # Members kept as they were now belong to this copy of the archive, so
+    # that the next run sees it unchanged without opening it.
+    with transaction(conn):
+        conn.execute("UPDATE raw_documents SET modified_ns = ? WHERE starts_with(source_file, ?) AND modified_ns <> ?",
+                     [archive.modified_ns, f"{archive.source_file}/", archive.modified_ns])
+    return {member.source_file for member in listed}
+
+
+def _staged_by_archive(known: dict[str, tuple], archives: set[str]) -> dict[str, dict[str, tuple]]:
+    """The staged members of each archive; a folder without archives costs no pass over the staged names."""
+    by_archive: dict[str, dict[str, tuple]] = {name: {} for name in archives}
+    if not archives:
+        return by_archive
+    for name, staged in known.items():
+        if (archive := archive_of(name, archives)) is not None:
+            by_archive[archive][name] = staged
+    return by_archive
 
 
 def stage_source_dir(
@@ -349,9 +482,13 @@ def stage_source_dir(
     A file whose size and modification time match its staged copy is not
     read again; any other file is read and hashed (by a few threads: reading
     and hashing release the GIL), and staged anew only when its bytes
-    changed. Files gone from the folder leave `raw_documents`; the files of
-    a folder that cannot be listed stay as they were staged, since the run
-    cannot tell whether they are gone.
+    changed. A zip is read as the folder of documents it holds: an archive
+    whose size and time did not change is not opened, and in one that did,
+    only the members whose size or CRC-32 changed are decompressed. Files
+    and members gone from the folder leave `raw_documents`; the files of a
+    folder that cannot be listed (and the members of an archive that cannot
+    be read) stay as they were staged, since the run cannot tell whether
+    they are gone.
 
     Each batch of files is committed on its own, so memory holds two batches
     however large the folder (one transaction over 100,000 files held all
@@ -361,38 +498,36 @@ def stage_source_dir(
     """
     sources = scan_source_dir(root)
     known = {
-        name: (sha256, size, modified_ns, refused)
-        for name, sha256, size, modified_ns, refused in conn.execute(
-            "SELECT source_file, sha256, bytes, modified_ns, refused FROM raw_documents"
+        name: (sha256, size, modified_ns, refused, crc32)
+        for name, sha256, size, modified_ns, refused, crc32 in conn.execute(
+            "SELECT source_file, sha256, bytes, modified_ns, refused, crc32 FROM raw_documents"
         ).fetchall()
     }
-    to_read = [s for s in sources if _must_read(s, known.get(s.source_file))]
-    added: list[str] = []
-    changed: list[str] = []
-    unchanged = len(sources) - len(to_read)
+    archives = [s for s in sources if _is_archive(s)]
+    files = [s for s in sources if not _is_archive(s)]
+    to_read = [s for s in files if _must_read(s, known.get(s.source_file))]
+    tally = _Tally(added=[], changed=[], unchanged=len(files) - len(to_read))
     with ThreadPoolExecutor(max_workers=_READERS) as readers:
-        for files in _read_ahead(readers, _batches(to_read, _STAGE_BATCH), root, max_bytes):
-            for file in files:
-                previous = known.get(file.source_file)
-                if previous is None:
-                    added.append(file.source_file)
-                elif previous[0] != file.sha256:
-                    changed.append(file.source_file)
-                else:
-                    unchanged += 1
+        for batch in _read_ahead(readers, _batches(to_read, _STAGE_BATCH), root, max_bytes):
+            tally.unchanged += _tally(batch, known, tally.added, tally.changed)
             with transaction(conn):
-                _write_staged(conn, files, run_id, known)
+                _write_staged(conn, batch, run_id, known)
+    listed = {s.source_file for s in files}
+    members = _staged_by_archive(known, {a.source_file for a in archives})
+    for archive in archives:
+        listed |= _stage_archive(conn, archive, known, members.pop(archive.source_file), run_id, max_bytes, tally)
     unlisted = tuple(f"{s.source_file}/" for s in sources if s.is_folder)
-    removed = sorted(name for name in set(known) - {s.source_file for s in sources} if not name.startswith(unlisted))
+    removed = sorted(name for name in set(known) - listed if not name.startswith(unlisted))
     with transaction(conn):
         delete_where_in(conn, "raw_documents", "source_file", removed)
-    return StagingSummary(added=added, changed=changed, removed=removed, unchanged=unchanged)
+    return StagingSummary(added=tally.added, changed=tally.changed, removed=removed, unchanged=tally.unchanged)
 
 
 def fingerprint_source_dir(root: Path) -> tuple[str, int]:
     """A digest of every file's path, size and modification time, and the file count.
 
-    Cheap enough to take every 30 seconds on a large folder (no file is
+    A zip counts as one file: a new export replacing it changes its size or
+    time, and the run then finds which members changed. Cheap enough to take every 30 seconds on a large folder (no file is
     read), and it changes whenever a file is added, removed, rewritten or
     touched; the run then decides from content hashes what really changed.
     """
