@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 UI_PORT ?= 3000
 BENCH_SIZES ?= 1000,10000,100000
 
-.PHONY: run test ui fuzz bench clean check-defs
+.PHONY: run sql show test ui fuzz bench clean check-defs
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,19 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p "$(DAGSTER_HOME)"
 	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 
+# Every asset, headless, on the instance in DAGSTER_HOME; INFO lines, then the run's summary.
+# Findings are data (exit 0); STRICT=1 (or TRIALS_STRICT=1) exits 1 on ERROR findings, for CI.
 run: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize --select '*' -m pipeline.definitions
+	$(BIN)/python -m pipeline run $(if $(filter-out 0,$(STRICT)),--strict)
+
+# A DuckDB shell with a view per published table; piped statements run too:
+# echo "select count(*) from studies" | make sql
+sql: $(INSTALLED)
+	@$(BIN)/python -m pipeline sql
+
+# One trial's card: make show NCT=NCT07203053
+show: $(INSTALLED)
+	@$(BIN)/python -m pipeline show $(NCT)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest

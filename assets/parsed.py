@@ -1,19 +1,23 @@
 """Parsing: documents into per-document rows, then merged into one row set per trial."""
 
+import itertools
 
 import dagster as dg
 
-from assets.metadata import document_list, quality_summary_metadata, table_metadata, table_spec
+from assets.metadata import OWNER, document_list, layer_tags, quality_summary_metadata, table_metadata, table_spec
+from pipeline.extract.parsing import parser_version
 from pipeline.store.file_names import loggable
 from pipeline.store.incremental import parse_changed_documents
 from pipeline.build.merge import rebuild_merged_tables
 from pipeline.quality.findings import rebuild_quality_tables
+from pipeline.orchestration.progress import BatchProgress
 from pipeline.orchestration.resources import TrialFolders, WarehouseResource
 from pipeline.store.scope import clear_pending, plan_scope
 from pipeline.registry.tables import EVIDENCE_TRIAL_LINKS, Role, Step, names, tables_with
 from pipeline.store.warehouse import transaction
 
 PARSED_GROUP = "parsed"
+QUARANTINED_LOGGED = 20
 
 DOCUMENT_RECORDS = dg.AssetSpec(
     "document_records",
@@ -22,6 +26,9 @@ DOCUMENT_RECORDS = dg.AssetSpec(
     "findings raised while reading), before documents about one trial are merged.",
     kinds={"duckdb"},
     deps=["raw_documents"],
+    code_version=parser_version(),
+    owners=[OWNER],
+    tags=layer_tags(PARSED_GROUP, *names(tables_with(step=Step.PARSED))),
 )
 
 
@@ -30,17 +37,24 @@ PARSED_TABLES = names(tables_with(Role.PUBLISHED, step=Step.PARSED))
 
 
 @dg.multi_asset(
-    specs=[*(table_spec(name, PARSED_GROUP, deps=["raw_documents"]) for name in PARSED_TABLES), DOCUMENT_RECORDS],
+    specs=[*(table_spec(name, PARSED_GROUP, deps=["raw_documents"], code_version=parser_version())
+             for name in PARSED_TABLES), DOCUMENT_RECORDS],
     pool="duckdb",
 )
 def parsed_documents(context: dg.AssetExecutionContext, trial_folders: TrialFolders, warehouse: WarehouseResource):
     """Parse every staged document that is new, changed, or read by older code."""
     with warehouse.get_connection() as conn:
         summary = parse_changed_documents(
-            conn, context.run.run_id, trial_folders.source_path, trial_folders.document_time_budget
+            conn, context.run.run_id, trial_folders.source_path, trial_folders.document_time_budget,
+            progress=BatchProgress("parsing", context.log.info),
         )
-        for source_file, reason in summary.quarantined.items():
+        # A corpus can quarantine thousands of files: the log names the first
+        # few, the documents table and the run's summary hold them all.
+        for source_file, reason in itertools.islice(summary.quarantined.items(), QUARANTINED_LOGGED):
             context.log.warning(f"QUARANTINED {loggable(source_file)}: {loggable(reason)}")
+        if len(summary.quarantined) > QUARANTINED_LOGGED:
+            context.log.warning(f"QUARANTINED ... and {len(summary.quarantined) - QUARANTINED_LOGGED} more "
+                                "(documents with status QUARANTINED)")
         context.log.info(
             f"parsed {len(summary.parsed)}, quarantined {len(summary.quarantined)}, "
             f"removed {len(summary.removed)} document(s); formats {dict(summary.formats)}"

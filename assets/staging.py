@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.metadata import document_list
+from assets.metadata import OWNER, document_list, layer_tags
 from pipeline.store.file_names import loggable
 from pipeline.orchestration.resources import TrialFolders, WarehouseResource
 from pipeline.store.staging import stage_source_dir
@@ -13,6 +13,8 @@ from pipeline.store.warehouse import ensure_tables, row_count
 @dg.asset(
     group_name="staging",
     kinds={"duckdb"},
+    owners=[OWNER],
+    tags=layer_tags("staging"),
     pool="duckdb",
     description="Every regular, non-hidden file under the source directory as received "
     "(bytes, sha256, size), so any document can be reparsed without its file.",

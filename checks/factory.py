@@ -17,8 +17,8 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from assets.metadata import column_schema, metadata_table
 from pipeline.store.file_names import loggable
-from pipeline.publish.preview import markdown_preview
 from pipeline.publish.parquet import redact_table
 from pipeline.registry.tables import PERSONAL_FINDING_FIELDS
 from pipeline.orchestration.resources import WarehouseResource
@@ -26,7 +26,7 @@ from pipeline.registry.checks import AssetCheck
 
 _SAMPLE_ROWS = 10
 _LOGGED_ERRORS = 20
-_SAMPLE_COLUMNS = ["severity", "nct_id", "source_file", "field", "observed", "message"]
+_SAMPLE_SCHEMA = column_schema("quality_findings", ["severity", "nct_id", "source_file", "field", "observed", "message"])
 # Counts, and the first rows only: at registry scale one check can own
 # hundreds of thousands of findings. `_owners` maps each finding's
 # check_name to the asset check (`owner`) that reports it.
@@ -56,20 +56,26 @@ def check_key(check: AssetCheck) -> dg.AssetCheckKey:
 def check_result(check: AssetCheck, counts: dict[str, int], first: pa.Table) -> dg.AssetCheckResult:
     """Passed when there is no ERROR or WARNING finding; severity from the worst one.
 
-    `counts` holds the findings by severity, `first` the first of them, worst first.
+    `counts` holds the findings by severity, `first` the first of them, worst
+    first. A repairing check's findings are defects already put right: it
+    passes, and lists them as what it repaired.
     """
-    failures = counts.get("ERROR", 0) + counts.get("WARNING", 0)
+    flagged = counts.get("ERROR", 0) + counts.get("WARNING", 0)
+    failures = 0 if check.repairs else flagged
     severity = dg.AssetCheckSeverity.ERROR if counts.get("ERROR") else dg.AssetCheckSeverity.WARN
     metadata: dict[str, dg.MetadataValue] = {
         "failures": dg.MetadataValue.int(failures),
         "findings_by_severity": dg.MetadataValue.json(dict(sorted(counts.items()))),
     }
+    description = None
+    if check.repairs:
+        metadata["repaired"] = dg.MetadataValue.int(flagged)
+        description = f"{flagged} repaired, each a WARNING finding in quality_findings" if flagged else None
     if first.num_rows:
-        metadata["first_failures"] = dg.MetadataValue.md(
-            markdown_preview(first, limit=_SAMPLE_ROWS, columns=_SAMPLE_COLUMNS)
-        )
+        sample = first.slice(0, _SAMPLE_ROWS).to_pylist()
+        metadata["repairs" if check.repairs else "first_failures"] = metadata_table(sample, _SAMPLE_SCHEMA)
     return dg.AssetCheckResult(asset_key=check.asset, check_name=check.name, passed=failures == 0,
-                               severity=severity, metadata=metadata)
+                               severity=severity, metadata=metadata, description=description)
 
 
 def error_lines(check: AssetCheck, findings: pa.Table, errors: int | None = None) -> list[str]:

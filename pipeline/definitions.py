@@ -8,9 +8,11 @@ from assets.parsed import parsed_documents, trial_tables
 from assets.published import published_parquet
 from assets.staging import raw_documents
 from checks.catalog import build_quality_checks
-from pipeline.orchestration.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
+from assets.metadata import published_freshness
+from pipeline.orchestration.automation import daily_refresh_schedule, source_folder_sensor
 from pipeline.orchestration.resources import TrialFolders, WarehouseResource
 from pipeline.orchestration.settings import TrialSettings
+from pipeline.registry.tables import PUBLISHED_TABLES
 
 
 # DuckDB would take most of the machine's memory for its buffers before
@@ -25,12 +27,18 @@ def build_definitions(settings: TrialSettings) -> dg.Definitions:
     """Definitions reading `settings.source_dir` and writing the warehouse and Parquet.
 
     Runs execute in process: DuckDB takes one writer at a time, and every
-    asset here writes the same warehouse file.
+    asset here writes the same warehouse file. The published tables (and
+    their Parquet) are due fresh by each tick of the refresh schedule.
     """
+    freshness = published_freshness(settings.refresh_cron)
+    published = {published_parquet.key, *(dg.AssetKey(t.name) for t in PUBLISHED_TABLES)}
+    assets = dg.map_asset_specs(
+        lambda spec: spec.replace_attributes(freshness_policy=freshness) if spec.key in published else spec,
+        [raw_documents, parsed_documents, trial_tables, published_parquet],
+    )
     return dg.Definitions(
-        assets=[raw_documents, parsed_documents, trial_tables, published_parquet],
+        assets=assets,
         asset_checks=build_quality_checks(),
-        jobs=[REFRESH_JOB],
         sensors=[source_folder_sensor],
         schedules=[daily_refresh_schedule(settings.refresh_cron)],
         resources={

@@ -10,7 +10,7 @@ import sys
 import dagster as dg
 import pyarrow.parquet as pq
 
-from pipeline.orchestration.automation import REFRESH_JOB, daily_refresh_schedule, source_folder_sensor
+from pipeline.orchestration.automation import daily_refresh_schedule, source_folder_sensor
 from pipeline.definitions import build_definitions
 from pipeline.orchestration.resources import TrialFolders
 from pipeline.registry.tables import PUBLISHED_TABLES
@@ -65,7 +65,7 @@ def test_a_missing_source_folder_is_a_skip_with_its_reason(tmp_path):
     assert isinstance(result, dg.SkipReason) and "does not exist" in result.skip_message and cursor is None
 
 
-def test_sensor_and_schedule_run_by_default_and_target_the_refresh_job(tmp_path):
+def test_sensor_and_schedule_run_by_default_and_launch_the_job_of_materialize_all(tmp_path):
     defs = build_definitions(settings_in(tmp_path))
     sensor = defs.resolve_sensor_def("source_folder_sensor")
     schedule = defs.resolve_schedule_def("daily_refresh")
@@ -73,7 +73,11 @@ def test_sensor_and_schedule_run_by_default_and_target_the_refresh_job(tmp_path)
     assert sensor.minimum_interval_seconds == 30
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.cron_schedule == "0 6 * * *"
-    assert sensor.job_name == schedule.job_name == REFRESH_JOB.name
+    # One history: the job the UI's "Materialize all" launches is the only job,
+    # and the sensor and the schedule launch it too.
+    materialize_all_job = defs.resolve_implicit_global_asset_job_def()
+    assert sensor.job_name == schedule.job_name == materialize_all_job.name
+    assert [job.name for job in defs.get_repository_def().get_all_jobs()] == [materialize_all_job.name]
     assert daily_refresh_schedule("*/15 * * * *").cron_schedule == "*/15 * * * *"
 
 

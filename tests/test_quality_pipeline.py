@@ -70,9 +70,10 @@ def test_the_checks_report_with_their_severities(seeded):
     assert checks[("studies", "enrollment")].passed
     assert checks[("evidence_findings", "percentages")].passed
     swap = checks[("studies", "field_swap")]
-    assert (swap.passed, swap.severity) == (False, dg.AssetCheckSeverity.WARN)
-    assert swap.metadata["failures"].value == 1
-    assert "19 Years" in swap.metadata["first_failures"].value
+    assert swap.passed and swap.metadata["repaired"].value == 1
+    assert "19 Years" in swap.metadata["repairs"].value.records[0].data["message"]
+    consistency = checks[("studies", "consistency")]
+    assert (consistency.passed, consistency.severity) == (False, dg.AssetCheckSeverity.WARN)
     assert checks[("documents", "readable")].passed
     assert checks[("dosing", "drug_names")].passed
     assert checks[("dosing", "dose_steps")].passed
@@ -257,14 +258,14 @@ def test_the_quality_summary_panel_shows_the_documents_with_most_findings_first(
         "findings": [1] * 29 + [4, 2],
     }))
     metadata = quality_summary_metadata(conn)
-    summary = metadata["summary"].value
     assert metadata["documents_with_findings"].value == 30
-    assert "### The 25 of 30 documents with the most findings" in summary
-    rows = [line for line in summary.splitlines() if line.startswith("| doc") and ".txt" in line]
+    assert metadata["shown"].value.startswith("the 1 of 1 trials and 25 of 30 documents")
+    rows = [r.data for r in metadata["documents_with_most_findings"].value.records]
     assert len(rows) == 25
-    assert rows[0] == "| doc07.txt | NCT00000001 | 2 | 1 | 0 |"
-    assert rows[1] == "| doc29.txt | NCT00000001 | 0 | 4 | 0 |"
-    assert "| domain | WARNING | 33 |" in summary
+    assert [(r["document"], r["nct_id"], r["errors"], r["warnings"], r["info"]) for r in rows[:2]] == [
+        ("doc07.txt", "NCT00000001", 2, 1, 0), ("doc29.txt", "NCT00000001", 0, 4, 0)]
+    by_category = [r.data for r in metadata["findings_by_category"].value.records]
+    assert {"category": "domain", "severity": "WARNING", "findings": 33} in by_category
 
 
 def test_a_run_lists_its_first_hundred_quarantined_documents_and_counts_them_all():

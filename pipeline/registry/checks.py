@@ -64,6 +64,11 @@ class AssetCheck:
 
     `blocking` checks stop publishing when they fail with ERROR severity;
     a failure whose worst finding is a WARNING never blocks.
+
+    `repairs` marks a check whose findings each record a defect trialflow
+    put right (swapped fields put back): they stay WARNING findings, but
+    the published values are correct, so the check passes and says what
+    it repaired rather than showing as failed.
     """
 
     asset: str
@@ -71,6 +76,7 @@ class AssetCheck:
     description: str
     finding_checks: tuple[str, ...]
     blocking: bool = False
+    repairs: bool = False
 
 
 def _schema_check(table: Table) -> AssetCheck:
@@ -91,7 +97,8 @@ RULE_CHECKS: tuple[AssetCheck, ...] = (
     AssetCheck("studies", "enrollment", "Enrollment present for interventional studies, above 0, "
                "plausible for the phase, and not ACTUAL before recruiting starts.", (ENROLLMENT,)),
     AssetCheck("studies", "field_swap", "Sibling fields whose values were exchanged (ages and sex, "
-               "minimum and maximum age, phone and email, city and country), found and put back.", (FIELD_SWAP,)),
+               "minimum and maximum age, phone and email, city and country), found and put back: each repair is "
+               "a WARNING finding, and the check passes.", (FIELD_SWAP,), repairs=True),
     AssetCheck("studies", "consistency", "Criteria ages against structured ages, ECOG in the title "
                "against the criteria, randomization wording in a non-randomized study.", (CONSISTENCY,)),
     AssetCheck("studies", "duplicate_conflict", "Documents about the same trial that disagree on a field.",

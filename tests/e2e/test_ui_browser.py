@@ -95,9 +95,11 @@ def test_materialize_all_from_the_asset_graph_shows_the_checks(ui):
         assert run["status"] == "SUCCESS", ui.log.read_text()[-3000:]
 
         _open_finished_checks(page, f"{ui.url}/assets/studies?view=checks")
-        page.get_by_text("field_swap", exact=True).first.click()
+        page.get_by_text("consistency", exact=True).first.click()
         expect(page.get_by_text("Failed").first).to_be_visible()
         expect(page.get_by_text("first_failures")).to_be_visible()
+        page.get_by_text("field_swap", exact=True).first.click()
+        expect(page.get_by_text("repaired", exact=True)).to_be_visible()
         page.get_by_text("schema", exact=True).first.click()
         expect(page.get_by_text("Passed").first).to_be_visible()
         page.screenshot(path=str(ui.folder / "checks.png"))

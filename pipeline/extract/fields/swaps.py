@@ -101,8 +101,8 @@ def swap_finding(pair: SiblingFields, first: str, second: str, where: str = "") 
         field=f"{pair.first},{pair.second}",
         observed=f"{pair.first}={first!r}; {pair.second}={second!r}",
         message=(
-            f"{where}{pair.first} held {first!r} and {pair.second} held {second!r}: "
-            f"the values were swapped and have been put back "
+            f"{where}{pair.first} and {pair.second} were swapped on the page ({pair.first} held {first!r}, "
+            f"{pair.second} held {second!r}); repaired: the values have been put back "
             f"({pair.first}={second!r}, {pair.second}={first!r})"
         ),
     )
