@@ -99,7 +99,7 @@ def test_materialize_all_from_the_asset_graph_shows_the_checks(ui):
         expect(page.get_by_text("Failed").first).to_be_visible()
         expect(page.get_by_text("first_failures")).to_be_visible()
         page.get_by_text("field_swap", exact=True).first.click()
-        expect(page.get_by_text("repaired", exact=True)).to_be_visible()
+        expect(page.get_by_text("repaired", exact=True).first).to_be_visible()
         page.get_by_text("schema", exact=True).first.click()
         expect(page.get_by_text("Passed").first).to_be_visible()
         page.screenshot(path=str(ui.folder / "checks.png"))
