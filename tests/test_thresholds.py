@@ -405,3 +405,25 @@ def test_names_bounds_and_conditions_written_around_the_value(text, expected):
 )
 def test_what_looks_like_a_threshold_and_is_none(text):
     assert extract_thresholds([{"criterion_type": "INCLUSION", "ordinal": 1, "text": text}]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Adult, > or equal to 18-yr", [("AGE", ">=", 18.0, "years", None)]),
+        ("Pediatric patients > than 2 years old can be included", [("AGE", ">", 2.0, "years", None)]),
+        ("in good physical health and weighing < 250 lbs", [("WEIGHT", "<", 250.0, "lb", None)]),
+        ("Granulocyte count at least 1,500/mm^3", [("ANC", ">=", 1500.0, "/mm3", None)]),
+        ("provided no subsequent study documenting an EF of >40%", [("LVEF", ">", 40.0, "%", None)]),
+        ("Performance status: Karnofsky 70-100%", [("KARNOFSKY", ">=", 70.0, "%", None)]),
+        ("Platelet count >= 100,000/mm\\^3", [("PLATELETS", ">=", 100000.0, "/mm3", None)]),
+        ("eGFR < 30 mL/min/1.73m\\^2", [("GFR", "<", 30.0, "mL/min/1.73m2", None)]),
+        ("c) Cohort 5: ≥ 14 days to < 28 days of age, gestational age > 37 weeks and weight at screening ≥ 2.5 kg",
+         [("AGE", ">=", 14.0, "days", "Cohort 5"), ("AGE", "<", 28.0, "days", "Cohort 5"),
+          ("WEIGHT", ">=", 2.5, "kg", "Cohort 5")]),
+    ],
+)
+def test_held_out_classes(text, expected):
+    """Issue 15's held-out set: notations, names and group labels the development set did not hold."""
+    rows = extract_thresholds([{"criterion_type": "INCLUSION", "ordinal": 1, "text": text}])
+    assert [(row["analyte"], row["comparator"], row["value"], row["unit"], row["condition"]) for row in rows] == expected

@@ -1,4 +1,4 @@
-"""Eligibility thresholds read from real registry records, measured against a hand annotation.
+"""Eligibility thresholds read from real registry records, measured against hand annotations.
 
 `tests/fixtures/thresholds_annotated.csv` holds every numeric threshold of
 the analyte vocabulary in the eligibility criteria of 107 records of
@@ -6,7 +6,12 @@ the analyte vocabulary in the eligibility criteria of 107 records of
 and run to 60-2,500 characters of such criteria (oncology, cardiology,
 psychiatry, vaccines, neonates, ...), and three long oncology and vaccine
 records. It was written from the records' text before the extractor was
-tuned to it. A row with no analyte marks a record that states no threshold:
+tuned to it, and then was its development set: figures on it say little about
+unseen criteria. `tests/fixtures/thresholds_heldout.csv` is the held-out set,
+annotated the same way before the extractor was run on it: the 24 records of
+the corpus outside the first set whose criteria hold a number, up to 4,400
+characters of criteria (all of 80-2,200 characters, and the four next
+longest). A change to the extractor is judged on both. A row with no analyte marks a record that states no threshold:
 any row read from it is wrong. The `criterion` column quotes the criterion
 (or its type and ordinal) for a reader; matching does not use it.
 
@@ -32,20 +37,20 @@ from pipeline.extract.layouts import ctgov_json, ctgov_xml
 
 _FIXTURES = Path(__file__).parent / "fixtures"
 _CORPUS = _FIXTURES / "registry_corpus"
-_ANNOTATION = _FIXTURES / "thresholds_annotated.csv"
+_DEVELOPMENT = _FIXTURES / "thresholds_annotated.csv"
+_HELD_OUT = _FIXTURES / "thresholds_heldout.csv"
 
-# The figures reached; a change that lowers one fails here.
-RECALL = 0.99
-PRECISION = 1.0
+# The figures reached, (recall, precision) by set; a change that lowers one fails here.
+FLOORS = {_DEVELOPMENT: (0.99, 1.0), _HELD_OUT: (0.93, 0.97)}
 
 Key = tuple[str, str, str, float, str, str]
 
 
-def _annotation() -> tuple[set[str], list[tuple[Key, str]]]:
+def _annotation(path: Path) -> tuple[set[str], list[tuple[Key, str]]]:
     """The records annotated, and each annotated threshold as (key, condition)."""
     records: set[str] = set()
     thresholds: list[tuple[Key, str]] = []
-    with _ANNOTATION.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             records.add(row["record"])
             if row["analyte"]:
@@ -71,9 +76,9 @@ def _extracted_key(nct_id: str, row: dict) -> Key:
 
 
 @cache
-def _scores() -> tuple[int, int, int, list[str], list[str]]:
-    """(annotated, extracted, matched, misses, wrong rows) over the annotated records."""
-    records, annotated = _annotation()
+def _scores(path: Path) -> tuple[int, int, int, list[str], list[str]]:
+    """(annotated, extracted, matched, misses, wrong rows) over the records of one annotation."""
+    records, annotated = _annotation(path)
     extracted = [(nct_id, row) for nct_id in sorted(records) for row in _record_rows(nct_id)]
     unmatched = list(extracted)
     misses: list[str] = []
@@ -90,18 +95,27 @@ def _scores() -> tuple[int, int, int, list[str], list[str]]:
 
 
 def test_the_annotation_covers_sixty_records_and_every_kind_of_threshold():
-    records, annotated = _annotation()
+    records, annotated = _annotation(_DEVELOPMENT)
     analytes = Counter(key[1] for key, _ in annotated)
     assert len(records) == 107 and len(annotated) == 291
     assert {"AGE", "ECOG", "BMI", "WEIGHT", "PLATELETS", "ANC", "CREATININE", "AST", "ALT", "QTC", "LVEF",
             "LIFE_EXPECTANCY", "KARNOFSKY", "HBA1C", "GLUCOSE", "CD4", "SYSTOLIC_BP"} <= set(analytes)
 
 
-def test_recall_and_precision_on_the_annotated_records():
-    annotated, extracted, matched, misses, wrong = _scores()
+def test_the_held_out_records_are_new_to_the_extractor():
+    development, _ = _annotation(_DEVELOPMENT)
+    held_out, annotated = _annotation(_HELD_OUT)
+    assert len(held_out) == 24 and len(annotated) == 87
+    assert not held_out & development
+
+
+@pytest.mark.parametrize("path", [_DEVELOPMENT, _HELD_OUT], ids=["development", "held_out"])
+def test_recall_and_precision_on_the_annotated_records(path: Path):
+    annotated, extracted, matched, misses, wrong = _scores(path)
     recall, precision = matched / annotated, (matched / extracted if extracted else 0.0)
     print(f"recall {recall:.3f} ({matched}/{annotated}), precision {precision:.3f} ({matched}/{extracted})")
     print("missed:", *misses, sep="\n  ")
     print("wrong:", *wrong, sep="\n  ")
-    assert recall >= RECALL
-    assert precision >= PRECISION
+    recall_floor, precision_floor = FLOORS[path]
+    assert recall >= recall_floor
+    assert precision >= precision_floor

@@ -15,7 +15,8 @@ Decisions an analyst should know:
 
 * Ranges give two rows (AGE >= 18, AGE <= 75), except that a score's floor
   is no limit: "ECOG 0-2" gives only ECOG <= 2, while "ECOG 1-2" also gives
-  ECOG >= 1. A bare score ("ECOG Performance Status 2") gives "=". A bare lab
+  ECOG >= 1; nor is a score's top ("Karnofsky 70-100%" gives only >= 70).
+  A bare score ("ECOG Performance Status 2") gives "=". A bare lab
   value ("ANC 1500") is ambiguous and gives nothing.
 * Each analyte accepts only its own units; a reading in any other unit is
   dropped ("hemoglobin ≥ 9 days" is not a hemoglobin level). Unit spellings
@@ -55,8 +56,9 @@ from pipeline.extract.free_text.patterns import grouped_alternation
 # match in any case. Hyphens and spaces inside a phrase are interchangeable
 # ("T-Bil", "TBil").
 ANALYTE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    # older protocols count granulocytes where newer ones count neutrophils, for the same limit
     "ANC": ("absolute neutrophil count", "absolute neutrophils", "neutrophil count", "neutrophils",
-            "neutrophil", "ANC"),
+            "neutrophil", "ANC", "absolute granulocyte count", "granulocyte count", "granulocytes", "AGC"),
     "PLATELETS": ("platelet count", "platelets", "platelet", "PLT", "thrombocytopenia"),
     "HEMOGLOBIN": ("hemoglobin", "haemoglobin", "HB", "Hb", "Hgb", "HGB"),
     "WBC": ("white blood cell count", "white blood cells", "leukocyte count", "leukocytes", "leukocyte", "WBC"),
@@ -72,7 +74,7 @@ ANALYTE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "INR": ("international normalized ratio", "international normalised ratio", "INR"),
     "PT": ("prothrombin time", "PT"),
     "APTT": ("activated partial thromboplastin time", "partial thromboplastin time", "APTT", "aPTT", "PTT"),
-    "LVEF": ("left ventricular ejection fraction", "ejection fraction", "LVEF"),
+    "LVEF": ("left ventricular ejection fraction", "ejection fraction", "LVEF", "EF"),
     "SPO2": ("peripheral oxygen saturation", "oxygen saturation", "SpO2", "SPO2"),
     "QTC": ("corrected QT interval", "QTc interval", "QTcF", "QTcB", "QTc"),
     "SYSTOLIC_BP": ("systolic blood pressure", "systolic pressure", "systolic BP", "SBP"),
@@ -88,7 +90,7 @@ ANALYTE_SYNONYMS: dict[str, tuple[str, ...]] = {
                         "estimated survival", "predicted survival", "expected lifespan", "expected to live for",
                         "anticipated to live for", "expected to live", "anticipated to live"),
     "BMI": ("body mass index", "BMI"),
-    "WEIGHT": ("body weight", "bodyweight", "weight", "weigh"),
+    "WEIGHT": ("body weight", "bodyweight", "weighing", "weight", "weigh"),
     "HBA1C": ("glycated hemoglobin", "glycosylated hemoglobin", "hemoglobin A1c", "HbA1c", "HbA1C", "A1c", "A1C"),
     "GLUCOSE": ("fasting plasma glucose", "fasting blood glucose", "fasting glucose", "blood glucose", "glucose", "FPG"),
     "POTASSIUM": ("potassium", "K+"),
@@ -199,17 +201,20 @@ def canonical(analyte: str, value: float, unit: str | None) -> tuple[float, str 
 
 # Scores whose lowest value is no limit; only these may be written bare.
 _SCORE_FLOOR = {"ECOG": 0.0}
+# Scores whose highest value is no limit: "Karnofsky 70-100%" bounds it from below only.
+_SCORE_CEILING = {"KARNOFSKY": 100.0}
 
 _COMPARATOR_WORDS: dict[str, tuple[str, ...]] = {
-    ">=": ("≥", "⩾", "≧", ">=", "=>", ">/=", "=/>", "> or =", "≥/=", "greater than or equal to", "more than or equal to",
-           "greater than equal to", "equal to or greater than", "equal to or more than", "at least", "no less than",
+    ">=": ("≥", "⩾", "≧", ">=", "=>", ">/=", "=/>", "> or =", "> or equal to", "≥/=", "greater than or equal to",
+           "more than or equal to", "greater or equal to", "greater than equal to", "equal to or greater than", "equal to or more than", "at least", "no less than",
            "not less than", "minimum of", "minimum"),
-    "<=": ("≤", "⩽", "≦", "<=", "=<", "</=", "=/<", "< or =", "≤/=", "less than or equal to", "less than equal to",
+    "<=": ("≤", "⩽", "≦", "<=", "=<", "</=", "=/<", "< or =", "< or equal to", "≤/=", "less than or equal to",
+           "less or equal to", "less than equal to",
            "equal to or less than", "no more than", "not more than", "no greater than", "not greater than",
            "not exceeding", "not to exceed", "up to", "maximum of", "maximum"),
-    ">": (">", "greater than", "more than", "higher than", "above", "over", "older than", "exceeding", "exceeds",
+    ">": (">", "> than", "greater than", "more than", "higher than", "above", "over", "older than", "exceeding", "exceeds",
           "exceed"),
-    "<": ("<", "less than", "lower than", "below", "under", "younger than"),
+    "<": ("<", "< than", "less than", "lower than", "below", "under", "younger than"),
     "=": ("=",),
 }
 _COMPARATORS = {word: comparator for comparator, words in _COMPARATOR_WORDS.items() for word in words}
@@ -361,7 +366,8 @@ _SECOND_FORM = (
     r"(?:[A-Za-zµμ]+\s*)?/\s*[A-Za-zµμ]+(?:\d|³|\^\d)?\s*\)"
 )
 # A value's parts in order: comparator, value, a second bound ("18-65", "2 to
-# <12", "0, 1 or 2") or a second value ("140/90" mmHg), unit, who it is of
+# <12", "0, 1 or 2") or a second value ("140/90" mmHg), unit (hyphenated in
+# "18-yr", "65-year-old"), who it is of
 # ("of age"), "or older", a restatement and a condition. The condition is
 # only looked at, not consumed, so that a value inside it ("PSA < 10 if
 # 50-60 years of age") is read as well.
@@ -375,8 +381,8 @@ _MEASUREMENT = re.compile(
     rf"|/\s*(?P<over>{_NUMBER}))?"
     r"(?:\s+(?i:or|and)\s+(?:(?P<more_first>(?i:more|greater|above|over|older))"
     r"|(?P<less_first>(?i:less|fewer|below|under|younger)))(?=\s+[a-zA-Z]))?"
-    rf"(?:\s*(?:{_UNIT}))?"
-    r"(?P<of_age>\s+(?i:of\s+age|old))?"
+    rf"(?:\s*-?\s*(?:{_UNIT}))?"
+    r"(?P<of_age>(?:\s+|-)(?i:of\s+age|old))?"
     r"(?:\s+(?i:or|and)\s+(?:(?P<or_more>(?i:older|above|over|greater|more|higher|beyond))"
     r"|(?P<or_less>(?i:younger|below|under|less|lower)))(?!\s+than\b))?"
     rf"(?P<second_form>{_SECOND_FORM})?"
@@ -388,7 +394,8 @@ _MEASUREMENT = re.compile(
 # spaces in exponentially many ways before failing on the character after it.
 _FILLER = re.compile(
     r"(?:\s|[:*()]|\([^()]*\)|(?i:\b(?:calculated|measured|estimated|levels?|values?|counts?|of|is|must\s+be"
-    r"|should\s+be|score|performance\s+status|status|PS|quantification|at\s+baseline|from|between|the\s+ages?\s+of"
+    r"|should\s+be|score|performance\s+status|status|PS|quantification|from|between"
+    r"|at\s+(?:baseline|screening|enrol(?:l)?ment|randomi[sz]ation)|the\s+ages?\s+of"
     r"|intervals?|prolongation|persistently|consistently|(?:with)?in\s+(?:the\s+)?range(?:\s+of)?"
     r"|by\s+(?:Cockcroft[\s-]Gault|MDRD|CKD[\s-]EPI)(?:\s+(?:formula|equation))?)\b))*"
 )
@@ -396,12 +403,13 @@ _FILLER = re.compile(
 _CONNECTIVE = re.compile(r"\s*+(?i:,\s*(?:and|or)\b|,|/|and/or|and|or|&)?\s*")
 _PERSON_BEFORE = re.compile(
     r"(?i:\b(?:patients?|subjects?|participants?|adults?|men|women|males?|females?|individuals?"
-    r"|volunteers?|persons?|people))[\s(]*$"
+    r"|volunteers?|persons?|people))[\s(,]*$"
 )
 # A line opening with a bound in years states an age: "Between 18 to 65 years, inclusive".
 _LINE_OPENING = re.compile(r"[\s\-*•·]*(?:\d+[.)]\s+)?$")
-# Words before a name that make it another measure: "birth weight", "left ventricular end-diastolic pressure".
-_OTHER_MEASURE_BEFORE = re.compile(r"(?i:\b(?:birth|end)[\s-]*)$")
+# Words before a name that make it another measure: "birth weight", "left ventricular end-diastolic pressure",
+# "gestational age > 37 weeks" (the pregnancy's length, not the child's age).
+_OTHER_MEASURE_BEFORE = re.compile(r"(?i:\b(?:birth|end|gestational|postmenstrual|bone)[\s-]*)$")
 # Ages that are not the participant's: "sudden death under 40 years of age in first degree relatives".
 _SOMEONE_ELSE = re.compile(
     r"(?i:\b(?:caregivers?|carers?|parents?|relatives?|family|siblings?|partners?|spouses?|mothers?|fathers?"
@@ -414,10 +422,20 @@ _NEXT_BOUND = re.compile(r"\s*(?i:,\s*(?:and|or)|,|and|or|to|and/or|but)?\s*\(?\
 _TIME_POINT = re.compile(
     r"\s*(?i:,\s*(?:and|or)|,|and|or)?\s*(?P<time_point>\d+[\s-]*(?i:hours?|hrs?))\s*:\s*"
 )
+# A line opened by the group it is about holds for that group only, ages
+# included: "c) Cohort 5: ≥ 14 days to < 28 days of age ... weight ≥ 2.5 kg".
+_GROUP_LABEL = re.compile(
+    r"[\s\-*•·]*(?:[a-zA-Z0-9]{1,2}[.)]\s*)?"
+    r"(?P<group>(?i:cohorts?|arms?|groups?|parts?|strat(?:um|a))\s+[\w-]+(?:\s*(?:,|and|&)\s*[\w-]+)*)\s*:"
+)
 # A range opened in words, whose bounds "and" joins as "between" does: "BMI within the range 18.0 and 30.0 kg/m^2".
 _RANGE_BEFORE = re.compile(r"(?i:\brange(?:\s+of)?)\s*$")
 # A bare value after a lower bound and "to" is its upper bound: "age ≥2 weeks to 4 months".
 _TO = re.compile(r"\s*(?i:to)\s*")
+# A lower bound whose upper bound, after "to", names the age: "≥ 28 days to < 18 years of age".
+_TO_AN_AGE = re.compile(
+    rf"\s*(?i:to)\s*(?:{_COMPARATOR})?\s*{_NUMBER}\s*(?i:years?|months?|weeks?|days?)\s+(?i:of\s+age|old)\b"
+)
 # A comparator written before the name it bounds: "over the age of 60", "Minimum life expectancy of 3 months".
 _COMPARATOR_BEFORE = re.compile(rf"(?P<comparator>{_COMPARATOR})\s*(?i:the\s+)?$")
 # Whom a value holds for, written before the name at the start of a clause:
@@ -576,6 +594,8 @@ def _names_an_age(match: re.Match[str], line: str) -> bool:
         match["comparator"]) == "younger than"
     if unit is None:
         return said_older or said_younger
+    if unit in _AGE_UNITS and _TO_AN_AGE.match(line, match.end()):
+        return True
     if unit != "years":
         return unit in _AGE_UNITS and _folded(match["of_age"]) == "of age"
     return bool(
@@ -625,7 +645,8 @@ def _bounds(match: re.Match[str], analyte: str, thousands_point: bool, comparato
         if high < low:
             return []
         lower = [] if low == _SCORE_FLOOR.get(analyte) else [(">=", low)]
-        return [*lower, ("<" if match["high_comparator"] == "<" else "<=", high)]
+        upper = [] if high == _SCORE_CEILING.get(analyte) else [("<" if match["high_comparator"] == "<" else "<=", high)]
+        return [*lower, *upper]
     if match["or_more"] or match["more_first"]:
         return [(">=", low)]
     if match["or_less"] or match["less_first"]:
@@ -768,8 +789,11 @@ def _thresholds_in_line(line: str) -> list[_Threshold]:
         return []
     found: list[_Threshold] = []
     measurements, mentions = _located(line)
+    group = _GROUP_LABEL.match(line)
     previous: _Bound | None = None
     for match in measurements:
+        if group and match.start() < group.end():
+            continue  # the group's own number ("Cohort 5") is no value
         written_unit = _unit(match)
         if written_unit == "hours" and line.startswith(":", match.end()):
             continue  # a time point ("2 hour:") labels the values after it
@@ -797,7 +821,8 @@ def _thresholds_in_line(line: str) -> list[_Threshold]:
                 continue
             analyte, unit = measured
             # whom a value is for is a condition of a measure, not of the age that selects them
-            holds_for = condition or naming.time_point or (naming.condition_before if analyte != "AGE" else None)
+            holds_for = (condition or naming.time_point or (group["group"] if group else None)
+                         or (naming.condition_before if analyte != "AGE" else None))
             found.extend(_Threshold(analyte, comparator, value, unit, holds_for, text)
                          for comparator, value in _bounds(match, analyte, unit in ("/uL", "/mm3"),
                                                           naming.comparator_before, naming.closes_range))
@@ -815,7 +840,8 @@ def extract_thresholds(criteria: list[dict]) -> list[dict]:
     rows: list[dict] = []
     for criterion in criteria:
         seen: set[tuple[str, str, str | None]] = set()
-        for line in unescape_markdown(criterion["text"]).splitlines():
+        # registries also escape the caret of an exponent ("1.73m\^2"), which the shared reader keeps
+        for line in unescape_markdown(criterion["text"]).replace("\\^", "^").splitlines():
             for threshold in _thresholds_in_line(line):
                 if (threshold.analyte, threshold.comparator, threshold.condition) in seen:
                     continue
