@@ -45,7 +45,9 @@ Decisions an analyst should know:
 
 from __future__ import annotations
 
+import bisect
 import re
+from itertools import accumulate
 from typing import NamedTuple
 
 from pipeline.extract.fields.criteria import unescape_markdown
@@ -409,6 +411,9 @@ _PERSON_BEFORE = re.compile(
 _LINE_OPENING = re.compile(r"[\s\-*•·]*(?:\d+[.)]\s+)?$")
 # Words before a name that make it another measure: "birth weight", "left ventricular end-diastolic pressure",
 # "gestational age > 37 weeks" (the pregnancy's length, not the child's age).
+# How far before a name its qualifier is looked for: searching from the line's start made
+# every name cost the length of the line before it, quadratic on a long line.
+_OTHER_MEASURE_REACH = 32
 _OTHER_MEASURE_BEFORE = re.compile(r"(?i:\b(?:birth|end|gestational|postmenstrual|bone)[\s-]*)$")
 # Ages that are not the participant's: "sudden death under 40 years of age in first degree relatives".
 _SOMEONE_ELSE = re.compile(
@@ -440,6 +445,8 @@ _TO_AN_AGE = re.compile(
 _COMPARATOR_BEFORE = re.compile(rf"(?P<comparator>{_COMPARATOR})\s*(?i:the\s+)?$")
 # Whom a value holds for, written before the name at the start of a clause:
 # "Male subjects weigh not less than 50 kg, female subjects weigh not less than 45 kg".
+# The condition ends where the name starts, so it is looked for in a window, not from the line's start.
+_CONDITION_BEFORE_REACH = 64
 _CONDITION_BEFORE = re.compile(
     r"(?:^[\s\-*•·]*(?:\d+[.)]?\s+)?|[,;:]\s*)"
     r"(?P<condition>(?i:(?:fe)?males?|(?:wo)?men)(?:\s+(?i:subjects?|patients?|participants?))?)\s+$"
@@ -550,23 +557,39 @@ def _mentions(line: str, last_value: int) -> list[_Mention]:
     for match in (_MENTION_IN_ASCII if line.isascii() else _MENTION).finditer(line):
         if match.start() > last_value:
             break
-        if _OTHER_MEASURE_BEFORE.search(line, 0, match.start("name")):
+        if _OTHER_MEASURE_BEFORE.search(line, max(0, match.start("name") - _OTHER_MEASURE_REACH), match.start("name")):
             continue
         mentions.append(_Mention(_ANALYTE_BY_PHRASE[_phrase_key(match["name"])], match.start(), match.end()))
     return mentions
 
 
-def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(outer_start <= start and end <= outer_end for outer_start, outer_end in spans)
+class _Spans:
+    """Spans sorted by start, asked whether one of them holds a given span.
+
+    A line may hold thousands of names and values; asking each span in turn
+    made every question cost them all. Some span starting at or before
+    `start` holds (start, end) exactly when the furthest end among them
+    reaches `end`, so one bisection answers.
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [start for start, _ in ordered]
+        self._furthest_ends = list(accumulate((end for _, end in ordered), max))
+
+    def hold(self, start: int, end: int) -> bool:
+        count = bisect.bisect_right(self._starts, start)
+        return count > 0 and self._furthest_ends[count - 1] >= end
 
 
 def _named_before(mentions: list[_Mention], position: int, line: str) -> list[_Mention]:
     """The analytes a value at `position` belongs to: the names right before it, joined by "and", "/", ","."""
-    before = [mention for mention in mentions if mention.end <= position]
-    if not before or not _FILLER.fullmatch(line[before[-1].end:position]):
+    # Names come in the line's order and never overlap, so their ends are sorted too.
+    count = bisect.bisect_right(mentions, position, key=lambda mention: mention.end)
+    if not count or not _FILLER.fullmatch(line[mentions[count - 1].end:position]):
         return []
-    chain = [before[-1]]
-    for mention in reversed(before[:-1]):
+    chain = [mentions[count - 1]]
+    for mention in map(mentions.__getitem__, range(count - 2, -1, -1)):
         if not _CONNECTIVE.fullmatch(line[mention.end:chain[0].start]):
             break
         chain.insert(0, mention)
@@ -715,10 +738,10 @@ def _located(line: str) -> tuple[list[re.Match[str]], list[_Mention]]:
         return [], []
     # a score may be named right after the last value ("30 Karnofsky")
     raw_mentions = _mentions(line, found[-1].end() + 1)
-    mention_spans = [(mention.start, mention.end) for mention in raw_mentions]
-    measurements = [match for match in found if not _inside(match.start(), match.end("low"), mention_spans)]
-    measurement_spans = [(match.start(), match.end()) for match in measurements]
-    mentions = [mention for mention in raw_mentions if not _inside(mention.start, mention.end, measurement_spans)]
+    mention_spans = _Spans([(mention.start, mention.end) for mention in raw_mentions])
+    measurements = [match for match in found if not mention_spans.hold(match.start(), match.end("low"))]
+    measurement_spans = _Spans([(match.start(), match.end()) for match in measurements])
+    mentions = [mention for mention in raw_mentions if not measurement_spans.hold(mention.start, mention.end)]
     return measurements, mentions
 
 
@@ -765,7 +788,7 @@ def _naming(match: re.Match[str], line: str, mentions: list[_Mention], previous:
         if not match["comparator"] and (
                 before := _COMPARATOR_BEFORE.search(line, max(0, text_start - 40), text_start)):
             comparator_before, text_start = before["comparator"], before.start()
-        sex = _CONDITION_BEFORE.search(line, 0, text_start)
+        sex = _CONDITION_BEFORE.search(line, max(0, text_start - _CONDITION_BEFORE_REACH), text_start)
         return _Naming(analytes, text_start, end, comparator_before, sex["condition"] if sex else None)
     if previous and previous.end <= match.start():
         if _NEXT_BOUND.fullmatch(line, previous.end, match.start()):
