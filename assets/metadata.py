@@ -16,7 +16,7 @@ from dagster._utils.schedules import get_smallest_cron_interval
 
 from pipeline.publish.parquet import redact_table
 from pipeline.publish.redaction import ContactRedaction
-from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME
+from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME, qualified
 from pipeline.store.warehouse import row_count, schema_of
 
 _PREVIEW_ROWS = 5
@@ -89,7 +89,7 @@ def table_metadata(conn: duckdb.DuckDBPyConnection, table_name: str) -> dict[str
     an email, whether or not the published files are redacted.
     """
     total = row_count(conn, table_name)
-    head = conn.sql(f'SELECT * FROM "{table_name}" ORDER BY ALL LIMIT {_PREVIEW_ROWS}').to_arrow_table()
+    head = conn.sql(f'SELECT * FROM {qualified(table_name)} ORDER BY ALL LIMIT {_PREVIEW_ROWS}').to_arrow_table()
     head = redact_table(table_name, head.cast(schema_of(table_name)), _preview_redaction(conn, head))
     shown = [c for c in head.schema.names if c not in PERSONAL_COLUMNS.get(table_name, ())]
     return {

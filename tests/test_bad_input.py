@@ -78,7 +78,7 @@ def test_decodable_trials_are_parsed_and_their_encoding_recorded(bad_folder, nam
 
 def test_the_latin1_city_and_the_crlf_page_read_as_the_originals(bad_folder):
     settings, _ = bad_folder
-    assert query(settings, "SELECT city, state FROM parsed_sites WHERE source_file = 'latin1.txt'") == [
+    assert query(settings, "SELECT city, state FROM internal.parsed_sites WHERE source_file = 'latin1.txt'") == [
         ("Pékin", "Beijing Municipality")]
     assert query(settings, "SELECT count(*) FROM eligibility_criteria WHERE source_file = 'crlf.txt'") == [(21,)]
 
@@ -106,9 +106,9 @@ def test_a_truncated_page_is_parsed_for_what_it_holds_or_quarantined(bad_folder)
         "mirror page, ClinicalTrials.gov text export, ClinicalTrials.Veeva page, news article)",
     )
     assert documents["truncated-late.txt"]["status"] == "PARSED"
-    assert query(settings, "SELECT overall_status, enrollment, completion_date FROM parsed_studies "
+    assert query(settings, "SELECT overall_status, enrollment, completion_date FROM internal.parsed_studies "
                            "WHERE source_file = 'truncated-late.txt'") == [("NOT_YET_RECRUITING", 48, dt.date(2029, 10, 31))]
-    assert query(settings, "SELECT count(*) FROM parsed_sites WHERE source_file = 'truncated-late.txt'") == [(0,)]
+    assert query(settings, "SELECT count(*) FROM internal.parsed_sites WHERE source_file = 'truncated-late.txt'") == [(0,)]
 
 
 def test_links_are_recorded_and_never_followed(bad_folder):
@@ -116,7 +116,7 @@ def test_links_are_recorded_and_never_followed(bad_folder):
     for name, where in (("link-out.txt", "outside"), ("link-in.txt", "inside"), ("linked-folder", "outside")):
         assert documents[name]["status"] == "QUARANTINED"
         assert f"({where} the source folder): links are recorded, never followed" in documents[name]["error"]
-    assert query(settings, "SELECT count(*) FROM raw_documents WHERE content IS NOT NULL AND source_file LIKE 'link%'") == [(0,)]
+    assert query(settings, "SELECT count(*) FROM internal.raw_documents WHERE content IS NOT NULL AND source_file LIKE 'link%'") == [(0,)]
     assert "NCT99999999" not in {r["nct_id"] for r in published(settings, "studies")}
 
 

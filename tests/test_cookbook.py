@@ -13,7 +13,7 @@ _SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
 
 def cookbook_queries() -> list[str]:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Query cookbook", 1)[1]
+    section = readme.split("## Query cookbook", 1)[1].split("\n## ", 1)[0]
     return _SQL_BLOCK.findall(section)
 
 

@@ -159,7 +159,7 @@ def test_names_that_are_not_utf8_are_read_and_shown_escaped_without_colliding(ho
     assert (documents["caf\\xe9.txt"]["status"], documents["caf\\xe9.txt"]["nct_id"]) == ("PARSED", "NCT06931145")
     assert documents["dossier-\\xff/trial.txt"]["status"] == "PARSED"
     assert (documents["caf\\x5cxe9.txt"]["status"], documents["caf\\x5cxe9.txt"]["error"]) == ("QUARANTINED", NOT_A_TRIAL)
-    sites = "SELECT facility, city FROM parsed_sites WHERE source_file = ?"
+    sites = "SELECT facility, city FROM internal.parsed_sites WHERE source_file = ?"
     assert query(settings, sites, ["caf\\xe9.txt"]) == query(settings, sites, [SEED_FILES["003"]]) != []
 
 
@@ -189,7 +189,7 @@ def test_paths_past_path_max_are_quarantined(hostile_run):
 
 def test_a_growing_file_is_read_only_up_to_the_limit(hostile_run):
     settings, _, _, _, _ = hostile_run
-    assert query(settings, "SELECT bytes, content IS NULL FROM raw_documents WHERE source_file = 'growing.txt'") == [
+    assert query(settings, "SELECT bytes, content IS NULL FROM internal.raw_documents WHERE source_file = 'growing.txt'") == [
         (FIVE_MIB + 1, True)]
 
 
@@ -246,7 +246,7 @@ def test_a_file_that_cannot_be_opened_is_refused_with_why(tmp_path, monkeypatch,
 
 def _stage(conn: duckdb.DuckDBPyConnection, root: Path) -> dict[str, tuple]:
     stage_source_dir(conn, root, "run")
-    return {row[0]: row[1:] for row in conn.execute("SELECT source_file, refused, content IS NULL FROM raw_documents").fetchall()}
+    return {row[0]: row[1:] for row in conn.execute("SELECT source_file, refused, content IS NULL FROM internal.raw_documents").fetchall()}
 
 
 def test_a_folder_that_cannot_be_listed_keeps_what_was_staged_from_it(tmp_path, monkeypatch):

@@ -84,7 +84,7 @@ def test_documents_record_every_seed_as_parsed_with_its_hash(seeded):
     seed = seeded.source_dir / "001_0e0bfe03180ab1a6.txt"
     assert rows[seed.name]["sha256"] == hashlib.sha256(seed.read_bytes()).hexdigest()
     assert rows[seed.name]["bytes"] == seed.stat().st_size
-    stored = query(seeded, "SELECT content FROM raw_documents WHERE source_file = ?", [seed.name])[0][0]
+    stored = query(seeded, "SELECT content FROM internal.raw_documents WHERE source_file = ?", [seed.name])[0][0]
     assert bytes(stored) == seed.read_bytes()
 
 

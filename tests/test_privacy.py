@@ -131,7 +131,7 @@ def source_contacts(redacted_run) -> tuple[set[str], set[str]]:
     """(phones, emails) of every source: from the files themselves and from the warehouse, which keeps them."""
     settings, _, _ = redacted_run
     values = {v for path in settings.source_dir.rglob("*") if path.is_file() for v in _contact_values(path)}
-    for table in ("contacts", "parsed_contacts"):
+    for table in ("contacts", "internal.parsed_contacts"):
         values |= {v for row in query(settings, f"SELECT phone, email FROM {table}") for v in row if v}
     emails = {v.strip().lower() for v in values if "@" in v}
     phones = {v.strip() for v in values if "@" not in v and len(_phone_key(v)) >= 7}

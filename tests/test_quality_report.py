@@ -138,10 +138,9 @@ def test_values_from_documents_are_escaped(hostile_run):
 
 
 def _synthetic_warehouse(trials: int, findings_each: int, quarantined: int) -> duckdb.DuckDBPyConnection:
-    """A warehouse of many trials and quarantined files, with the `line` column provenance adds to findings."""
+    """A warehouse of many trials and quarantined files; findings carry the `line` provenance gives them."""
     conn = duckdb.connect()
     ensure_tables(conn)
-    conn.execute("ALTER TABLE quality_findings ADD COLUMN line BIGINT")
     conn.execute("""
         INSERT INTO documents (source_file, sha256, bytes, format, status, nct_id)
         SELECT printf('trial_%03d.txt', i), repeat('0', 64), 10, 'ctgov_text', 'PARSED', printf('NCT%08d', i)
@@ -151,7 +150,7 @@ def _synthetic_warehouse(trials: int, findings_each: int, quarantined: int) -> d
         SELECT printf('broken_%04d.txt', i), repeat('0', 64), 0, 'QUARANTINED', 'empty file (0 bytes): nothing to parse'
         FROM range(?) t(i)""", [quarantined])
     conn.execute("""
-        INSERT INTO raw_documents (source_file, sha256, bytes, content)
+        INSERT INTO internal.raw_documents (source_file, sha256, bytes, content)
         SELECT printf('trial_%03d.txt', i), repeat('0', 64), 10,
                encode(printf('NCT%08d', i) || chr(10) || 'Enrollment: many' || chr(10) || 'Phase: 9')
         FROM range(?) t(i)""", [trials])
@@ -183,7 +182,7 @@ def test_lists_are_cut_and_a_finding_quotes_the_line_it_names():
 def test_with_contacts_redacted_the_report_withholds_them_as_the_published_files_do():
     conn = _synthetic_warehouse(1, 1, 0)
     phone, email = "+82-2-3010-3266", "ikpark@amc.seoul.kr"
-    conn.execute("UPDATE raw_documents SET content = encode(?)",
+    conn.execute("UPDATE internal.raw_documents SET content = encode(?)",
                  [f"NCT00000000\nPhone Number: {phone} Email: {email}\nPhase: 9"])
     conn.execute("""
         INSERT INTO quality_findings (check_name, category, severity, nct_id, source_file, field, observed, message, line)

@@ -34,9 +34,9 @@ def test_the_lists_of_tables_follow_the_roles():
         "studies", "conditions", "interventions", "arm_groups", "dosing", "eligibility_criteria",
         "eligibility_thresholds", "sponsors", "officials", "sites", "contacts", "outcomes", "identifiers",
         "evidence_trial_links", "evidence", "evidence_findings", "documents", "quality_findings", "study_sources",
-        "quality_summary")
+        "study_field_sources", "quality_summary")
     assert set(PER_DOCUMENT_TABLES) == {
-        "documents", "evidence", "evidence_findings", "parsed_studies", "parsed_findings",
+        "documents", "evidence", "evidence_findings", "parsed_studies", "parsed_study_field_sources", "parsed_findings",
         *(f"parsed_{t.name}" for t in tables_with(Role.TRIAL_CHILD))}
     # A document's rows are replaced by its source_file.
     assert all("source_file" in t.column_names for t in tables_with(step=Step.PARSED))

@@ -210,7 +210,7 @@ def test_hostile_archives_cost_at_most_themselves_or_one_member(tmp_path):
 
 def _staged(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {name: rest for name, *rest in conn.execute(
-        "SELECT source_file, sha256, modified_ns, staged_run_id FROM raw_documents").fetchall()}
+        "SELECT source_file, sha256, modified_ns, staged_run_id FROM internal.raw_documents").fetchall()}
 
 
 def test_an_unchanged_export_is_not_opened_and_a_touched_one_decompresses_nothing(tmp_path, monkeypatch):

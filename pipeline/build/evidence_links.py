@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from pipeline.extract.free_text.conditions import condition_families
 from pipeline.extract.free_text.drugs import find_drugs, normalize_drug
+from pipeline.registry.tables import PENDING_DOCUMENTS
 from pipeline.store.scope import TrialScope
 from pipeline.store.warehouse import insert_arrow, schema_of
 
@@ -99,9 +100,9 @@ def evidence_links(conn: duckdb.DuckDBPyConnection, trials_sql: str = "TRUE") ->
         conn.unregister("_trial_families")
 
 
-_ARTICLES_CHANGED_SQL = """
-SELECT EXISTS (SELECT 1 FROM evidence_trial_links WHERE source_file IN (SELECT source_file FROM pending_documents))
-    OR EXISTS (SELECT 1 FROM evidence WHERE source_file IN (SELECT source_file FROM pending_documents))
+_ARTICLES_CHANGED_SQL = f"""
+SELECT EXISTS (SELECT 1 FROM evidence_trial_links WHERE source_file IN (SELECT source_file FROM {PENDING_DOCUMENTS.qualified_name}))
+    OR EXISTS (SELECT 1 FROM evidence WHERE source_file IN (SELECT source_file FROM {PENDING_DOCUMENTS.qualified_name}))
 """
 
 

@@ -20,7 +20,16 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.registry.tables import PARSED_STUDIES, STUDY_DATE_FIELDS, TRIAL_CHILD_TABLES, Table, parsed_table_name
+from pipeline.registry.tables import (
+    PARSED_STUDIES,
+    PARSED_STUDY_FIELD_SOURCES,
+    STUDY_DATE_FIELDS,
+    STUDY_FIELD_SOURCES,
+    TRIAL_CHILD_TABLES,
+    Table,
+    parsed_table_name,
+    qualified,
+)
 from pipeline.build.evidence_links import rebuild_evidence_links
 from pipeline.store.scope import TrialScope
 from pipeline.store.warehouse import replace_table
@@ -35,7 +44,7 @@ SELECT
         PARTITION BY p.nct_id
         ORDER BY p.last_update_posted_date DESC NULLS LAST, p.source_file DESC
     ) AS BIGINT) AS rank
-FROM parsed_studies AS p
+FROM {parsed_studies} AS p
 JOIN documents AS d USING (source_file)
 WHERE d.status = 'PARSED' AND {scope}
 """
@@ -83,16 +92,49 @@ SELECT
     {columns},
     arg_min(p.source_file, s.rank) AS source_file,
     list(p.source_file ORDER BY s.rank) AS source_files
-FROM parsed_studies AS p
+FROM {PARSED_STUDIES.qualified_name} AS p
 JOIN study_sources AS s USING (nct_id, source_file)
 WHERE {scope}
 GROUP BY p.nct_id
 """
 
 
+def field_sources_sql(scope: TrialScope) -> str:
+    """Every document's source of every studies field, marking the one `studies` took.
+
+    The choice is made again with the merge's own conditions (`_field_groups`),
+    so `chosen` names the document whose value `studies` holds, even when a
+    document states a field as written that its type could not hold.
+    """
+    stated = _field_groups()
+    # A precision or a label as written is chosen with its value: one row per value.
+    fields = [c.name for c in PARSED_STUDIES.columns if c.name not in ("nct_id", "source_file")
+              and c.raw_of is None and not c.name.endswith(("_date_precision", "_date_raw"))]
+    choices = ",\n        ".join(
+        f"arg_min(p.source_file, s.rank) FILTER (WHERE {stated.get(name, f'p.{name} IS NOT NULL')}) AS {name}"
+        for name in fields)
+    return f"""
+WITH choice AS (
+    SELECT p.nct_id,
+        {choices}
+    FROM {qualified(PARSED_STUDIES.name)} AS p
+    JOIN study_sources AS s USING (nct_id, source_file)
+    WHERE {scope.trials_sql("p.nct_id")}
+    GROUP BY p.nct_id
+),
+chosen AS (UNPIVOT choice ON COLUMNS(* EXCLUDE (nct_id)) INTO NAME field VALUE source_file)
+SELECT f.nct_id, f.field, f.source_file, f.line, f.record_path, f.value, s.rank,
+       c.source_file IS NOT NULL AS chosen
+FROM {qualified(PARSED_STUDY_FIELD_SOURCES.name)} AS f
+JOIN study_sources AS s USING (nct_id, source_file)
+LEFT JOIN chosen AS c USING (nct_id, field, source_file)
+WHERE {scope.trials_sql("f.nct_id")}
+"""
+
+
 def child_table_sql(table: Table, scope: str = "TRUE") -> str:
     """A trial's rows from the newest document that has rows for this table."""
-    parsed = parsed_table_name(table)
+    parsed = qualified(parsed_table_name(table))
     return f"""
 WITH chosen AS (
     SELECT c.nct_id, arg_min(c.source_file, s.rank) AS source_file
@@ -108,8 +150,10 @@ SELECT t.* FROM {parsed} AS t JOIN chosen USING (nct_id, source_file)
 def rebuild_merged_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> dict[str, int]:
     """Rebuild study_sources, studies, every child table and the article links for the trials in scope."""
     trials = scope.trials_sql("p.nct_id")
-    counts = {"study_sources": replace_table(conn, "study_sources", STUDY_SOURCES_SQL.format(scope=trials), scope.trials_sql())}
+    counts = {"study_sources": replace_table(conn, "study_sources", STUDY_SOURCES_SQL.format(parsed_studies=PARSED_STUDIES.qualified_name, scope=trials), scope.trials_sql())}
     counts["studies"] = replace_table(conn, "studies", studies_sql(trials), scope.trials_sql())
+    counts[STUDY_FIELD_SOURCES.name] = replace_table(conn, STUDY_FIELD_SOURCES.name, field_sources_sql(scope),
+                                                     scope.trials_sql())
     for table in TRIAL_CHILD_TABLES:
         counts[table.name] = replace_table(conn, table.name, child_table_sql(table, trials), scope.trials_sql())
     counts["evidence_trial_links"] = rebuild_evidence_links(conn, scope)

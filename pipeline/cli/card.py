@@ -91,6 +91,8 @@ def _finding_line(row: dict[str, Any]) -> str:
     where = row.get("source_file") or ""
     if row.get("line") is not None:
         where += f":{row['line']}"
+    if row.get("record_path") is not None:
+        where += f" {row['record_path']}"
     observed = f" = {_cut(row['observed'])!s}" if row.get("observed") is not None else ""
     return (f"  {row.get('severity')} {row.get('category')} {row.get('field') or ''}{observed}\n"
             f"      {row.get('message')}   [{where}]")

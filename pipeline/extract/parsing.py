@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from pipeline.extract.free_text.dosing import extract_dosing
 from pipeline.extract.decoding import UnreadableDocument, decode_document
-from pipeline.extract.document import Finding, ParsedDocument
+from pipeline.extract.document import FieldSource, Finding, ParsedDocument, SourceText
 from pipeline.extract.formats import detect_layout, unknown_layout_reason
 from pipeline.extract.repeated_rows import number_rows
 from pipeline.extract.fields.study_fields import build_study_row
@@ -29,7 +29,7 @@ from pipeline.extract.fields.swaps import repair_child_rows
 from pipeline.extract.free_text.thresholds import extract_thresholds
 from pipeline.orchestration.settings import DEFAULT_TIME_BUDGET_SECONDS
 from pipeline.registry.checks import DOCUMENT_READABLE
-from pipeline.registry.tables import PARSED_FINDINGS
+from pipeline.registry.tables import PARSED_FINDINGS, PARSED_STUDY_FIELD_SOURCES, STUDIES
 from pipeline.store.warehouse import rows_to_arrow
 
 _PIPELINE_DIR = Path(__file__).resolve().parents[1]
@@ -62,6 +62,9 @@ class DocumentResult:
     document: dict[str, Any]
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # The decoded text and where each study field stood in it, to place the findings.
+    source: SourceText | None = field(default=None, repr=False)
+    field_sources: dict[str, FieldSource] = field(default_factory=dict, repr=False)
 
     @property
     def status(self) -> str:
@@ -162,10 +165,52 @@ def _extract_from_free_text(parsed: ParsedDocument, result: DocumentResult) -> N
             f"{FREE_TEXT_LIMIT // 1024} KiB read for doses and thresholds: that text is stored but not read for them"))
 
 
+# The studies columns a study field as written fills: an age range gives both ends.
+_STUDY_COLUMNS_OF_FIELD: dict[str, tuple[str, ...]] = {
+    "age_range": ("min_age_years", "max_age_years"),
+    "min_age": ("min_age_years",),
+    "max_age": ("max_age_years",),
+}
+_STUDIES_COLUMNS = frozenset(STUDIES.column_names)
+# A finding about a typed column is about the field it was typed from.
+_FIELDS_OF_COLUMN: dict[str, tuple[str, ...]] = {
+    "min_age_years": ("min_age", "age_range"),
+    "max_age_years": ("max_age", "age_range"),
+}
+
+
+def _field_source_rows(sources: dict[str, FieldSource], nct_id: str, source_file: str) -> list[dict[str, Any]]:
+    """One provenance row per studies column the document fills; an explicit age wins over a range, as in typing."""
+    by_column: dict[str, dict[str, Any]] = {}
+    for name in sorted(sources, key=lambda name: name != "age_range"):
+        for column in _STUDY_COLUMNS_OF_FIELD.get(name, (name,)):
+            if column in _STUDIES_COLUMNS:
+                by_column[column] = {"nct_id": nct_id, "source_file": source_file, "field": column,
+                                     "line": sources[name].line, "record_path": sources[name].record_path,
+                                     "value": sources[name].value, "rank": None, "chosen": None}
+    return list(by_column.values())
+
+
+def _follow_repairs(sources: dict[str, FieldSource], findings: list[Finding]) -> None:
+    """Swapped fields put back take their sources with them: the repaired age comes from the line it stood on."""
+    for finding in findings:
+        if finding.category != "field_swap" or finding.field is None:
+            continue
+        first, _, second = finding.field.partition(",")
+        first = next((name for name in _FIELDS_OF_COLUMN.get(first, (first,)) if name in sources), first)
+        second = next((name for name in _FIELDS_OF_COLUMN.get(second, (second,)) if name in sources), second)
+        if first in sources and second in sources and first != second:
+            sources[first], sources[second] = sources[second], sources[first]
+
+
 def _trial_rows(parsed: ParsedDocument, source_file: str, result: DocumentResult) -> None:
     nct_id = parsed.nct_id
+    sources = parsed.field_sources(result.source) if result.source is not None else {}
     study, study_findings = build_study_row(nct_id, parsed.study)
+    _follow_repairs(sources, study_findings)
+    result.field_sources = sources
     result.rows["parsed_studies"] = [{**study, "source_file": source_file}]
+    result.rows[PARSED_STUDY_FIELD_SOURCES.name] = _field_source_rows(sources, nct_id, source_file)
     result.findings.extend(study_findings)
     _extract_from_free_text(parsed, result)
     parsed.keep_labels()
@@ -240,7 +285,28 @@ def parse_document(source_file: str, data: bytes, sha256: str, run_id: str | Non
     for finding in result.findings:
         finding.source_file = source_file
         finding.nct_id = finding.nct_id or result.document["nct_id"]
+        if result.source is not None and finding.line is None:
+            _place(finding, result.source, result.field_sources)
     return result
+
+
+def _place(finding: Finding, source: SourceText, field_sources: dict[str, FieldSource]) -> None:
+    """The finding's line and record path: those of the study field it is about, else of the value it quotes.
+
+    A finding about two fields ("age_range,sex") is placed at the first,
+    the one a repair or a comparison is about.
+    """
+    if finding.record_path is not None:
+        finding.line = source.locate(finding.observed, path=finding.record_path)[0].line
+        return
+    named = (finding.field or "").split(",")[0]
+    for name in _FIELDS_OF_COLUMN.get(named, (named,)):
+        if name in field_sources:
+            finding.line, finding.record_path = field_sources[name].line, field_sources[name].record_path
+            return
+    if finding.observed:
+        offset = source.value_offset(finding.observed)
+        finding.line = None if offset is None else source.line_at(offset)
 
 
 def _discard_rows(result: DocumentResult) -> None:
@@ -253,6 +319,10 @@ def _shown(text: str, limit: int = 200) -> str:
     """A value for a message: escaped (no lone surrogates or control characters), and short."""
     shown = text if len(text) <= limit else text[:limit] + "..."
     return shown.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+# The layouts whose fields have a path in their record.
+_MARKUP = {"ctgov_json": "json", "ctgov_xml": "xml"}
 
 
 def _read_document(result: DocumentResult, data: bytes) -> None:
@@ -272,6 +342,7 @@ def _read_document(result: DocumentResult, data: bytes) -> None:
         return
     result.document["format"] = layout.FORMAT
 
+    result.source = SourceText(text, _MARKUP.get(layout.FORMAT))
     try:
         parsed: ParsedDocument = layout.parse(text)
     except TimeBudgetSpent:

@@ -34,7 +34,7 @@ import vl_convert as vlc
 from pipeline.extract.decoding import UnreadableDocument, decode_document
 from pipeline.publish.parquet import redact_table
 from pipeline.publish.redaction import ContactRedaction
-from pipeline.registry.tables import PERSONAL_FINDING_FIELDS
+from pipeline.registry.tables import PERSONAL_FINDING_FIELDS, RAW_DOCUMENTS
 
 REPORT_NAME = "quality_report.html"
 
@@ -306,7 +306,7 @@ def _source_lines(conn: duckdb.DuckDBPyConnection, findings: dict[str, list[_Fin
     files = sorted({f.source_file for shown in findings.values() for f in shown if f.source_file})
     texts: dict[str, list[str]] = {}
     for source_file, content in conn.execute(
-            "SELECT source_file, content FROM raw_documents WHERE source_file IN (SELECT unnest(?)) "
+            f"SELECT source_file, content FROM {RAW_DOCUMENTS.qualified_name} WHERE source_file IN (SELECT unnest(?)) "
             "AND content IS NOT NULL", [files]).fetchall():
         try:
             texts[source_file] = decode_document(content).text.split("\n")

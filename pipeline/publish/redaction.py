@@ -35,7 +35,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME
+from pipeline.registry.tables import PERSONAL_COLUMNS, TABLES_BY_NAME, qualified
 
 REDACTED = "[redacted]"
 
@@ -122,9 +122,10 @@ class ContactRedaction:
     def from_warehouse(cls, conn: duckdb.DuckDBPyConnection, nct_ids: list[str] | None = None) -> "ContactRedaction":
         """The redaction of every contact any document states (all documents, not only the winning ones)."""
         where = "" if nct_ids is None else "WHERE nct_id IN (SELECT unnest(?))"
+        parsed_contacts = qualified("parsed_contacts")
         rows = conn.execute(
-            f"SELECT DISTINCT value FROM (SELECT phone AS value, nct_id FROM parsed_contacts "
-            f"UNION ALL SELECT email, nct_id FROM parsed_contacts) {where}",
+            f"SELECT DISTINCT value FROM (SELECT phone AS value, nct_id FROM {parsed_contacts} "
+            f"UNION ALL SELECT email, nct_id FROM {parsed_contacts}) {where}",
             [] if nct_ids is None else [nct_ids],
         ).fetchall()
         return cls.of_contacts(row[0] for row in rows)

@@ -23,7 +23,7 @@ from pipeline.extract.document import Finding
 from pipeline.quality import rules
 from pipeline.quality.models import to_frame, validate_frame
 from pipeline.registry import checks
-from pipeline.registry.tables import PARSED_FINDINGS, TABLES_BY_NAME, Role, names, tables_with
+from pipeline.registry.tables import PARSED_FINDINGS, TABLES_BY_NAME, Role, names, qualified, tables_with
 from pipeline.store.scope import TrialScope
 from pipeline.store.warehouse import insert_arrow, read_table, replace_table, row_count, rows_to_arrow, schema_of
 
@@ -39,11 +39,26 @@ TRIAL_ROW_TABLES: tuple[str, ...] = names(tables_with(Role.TRIAL_ROWS))
 
 _WITHOUT_TRIAL_SQL = """
 SELECT t.nct_id, t.source_file, count(*) AS rows
-FROM "{table}" AS t
+FROM {table} AS t
 WHERE {scope} AND t.nct_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM studies AS s WHERE s.nct_id = t.nct_id)
 GROUP BY ALL
 ORDER BY ALL
+"""
+
+# A rule judges the value `studies` holds, so its finding takes the line and
+# record path of that value in the finding's document (`chosen`); a conflict
+# is about the other document's own value. A finding about several fields
+# ("start_date,completion_date") is placed at the first. Findings placed while
+# parsing keep their place; the rest of a trial's findings are placed here,
+# set-wise, whatever their rule.
+_PLACED_SQL = """
+UPDATE quality_findings AS q
+SET line = f.line, record_path = f.record_path
+FROM study_field_sources AS f
+WHERE q.line IS NULL AND q.record_path IS NULL
+  AND f.nct_id = q.nct_id AND f.source_file = q.source_file AND f.field = split_part(q.field, ',', 1)
+  AND (f.chosen OR q.category = 'duplicate_conflict')
 """
 
 _SUMMARY_SQL = """
@@ -90,7 +105,7 @@ class Buckets:
         return f"{in_scope} AND coalesce(hash({_partition_column(name)}) % {self.count}, 0) = {bucket}"
 
     def _count(self, name: str) -> int:
-        return self.conn.execute(f'SELECT count(*) FROM "{name}" WHERE {self._where(name)}').fetchall()[0][0]
+        return self.conn.execute(f'SELECT count(*) FROM {qualified(name)} WHERE {self._where(name)}').fetchall()[0][0]
 
     def read(self, name: str, bucket: int):
         return read_table(self.conn, name, self._where(name, bucket), ordered=False)
@@ -110,7 +125,7 @@ def rows_without_trial(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -> li
     findings = []
     for table in TRIAL_ROW_TABLES:
         where = scope.rows_sql(True, True)
-        for nct_id, source_file, rows in conn.execute(_WITHOUT_TRIAL_SQL.format(table=table, scope=where)).fetchall():
+        for nct_id, source_file, rows in conn.execute(_WITHOUT_TRIAL_SQL.format(table=qualified(table), scope=where)).fetchall():
             findings.append(Finding(
                 check_name=checks.schema_check(table),
                 category="identifier",
@@ -220,5 +235,6 @@ def rebuild_quality_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -
     conn.execute(f"DELETE FROM quality_findings WHERE {scope.rows_sql(True, True)}")
     for findings in collect_findings(conn, scope):
         insert_arrow(conn, "quality_findings", rows_to_arrow("quality_findings", [f.as_row() for f in findings]))
+    conn.execute(_PLACED_SQL)
     summary = replace_table(conn, "quality_summary", _SUMMARY_SQL)
     return {"quality_findings": row_count(conn, "quality_findings"), "quality_summary": summary}

@@ -12,6 +12,7 @@ here and nowhere else; other modules ask `tables_with(...)`.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,11 @@ class Role(enum.Enum):
     TRIAL_ROWS = "every row belongs to a trial that has a studies row"
 
 
+# The schema of the published tables (DuckDB's default, the one SHOW TABLES lists), and of every other table.
+DEFAULT_SCHEMA = "main"
+INTERNAL_SCHEMA = "internal"
+
+
 @dataclass(frozen=True)
 class Table:
     """A table, its columns, the columns that identify one row, and its place in the pipeline.
@@ -128,8 +134,26 @@ class Table:
         object.__setattr__(self, "columns", _with_raw_companions(self.columns))
 
     @property
+    def schema(self) -> str:
+        """The DuckDB schema holding the table: the default one only for what is published.
+
+        `SHOW TABLES` lists the default schema, so an analyst opening the
+        warehouse sees the published tables and nothing of the pipeline's
+        bookkeeping (raw bytes, per-document rows, pending lists).
+        """
+        return DEFAULT_SCHEMA if Role.PUBLISHED in self.roles else INTERNAL_SCHEMA
+
+    @property
+    def qualified_name(self) -> str:
+        """The table's name as SQL writes it, schema included: every statement names tables this way."""
+        return f'"{self.schema}"."{self.name}"'
+
+    @functools.cached_property
     def as_written_columns(self) -> tuple[Column, ...]:
-        """The vocabulary columns whose labels are also kept as written."""
+        """The vocabulary columns whose labels are also kept as written.
+
+        Cached: every row a layout adds asks for them (8% of parsing a real record when recomputed each time).
+        """
         return tuple(column for column in self.columns if column.as_written)
 
     @property
@@ -545,6 +569,10 @@ _FINDING_COLUMNS: tuple[Column, ...] = (
     Column("field", STRING, "column or field the finding is about"),
     Column("observed", STRING, "the value found, as written"),
     Column("message", STRING, "what is wrong, for an analyst", nullable=False),
+    Column("line", INTEGER, "line of the document's decoded text the finding is about, from 1; null when it "
+           "is about no single line (a quarantined file, a whole trial)", min_value=1),
+    Column("record_path", STRING, "path of the value in a JSON or XML record "
+           "(protocolSection.statusModule.startDateStruct.date, clinical_study/start_date)"),
 )
 
 QUALITY_FINDINGS = Table(
@@ -582,6 +610,30 @@ STUDY_SOURCES = Table(
     key=("nct_id", "source_file"),
     step=Step.MERGED,
     roles=frozenset({Role.PUBLISHED, Role.VALIDATED, Role.READ_BY_RULES, Role.TRIAL_ROWS}),
+)
+
+STUDY_FIELD_SOURCES = Table(
+    "study_field_sources",
+    "Where every studies value came from: one row per field per document stating it, with the line of "
+    "the decoded text and, for JSON and XML records, the path in the record; chosen marks the document "
+    "studies took the field from.",
+    (
+        _nct_id(),
+        Column("field", STRING, "studies column the value fills", nullable=False),
+        _source_file(),
+        Column("line", INTEGER, "line of the document's decoded text holding the value, from 1; null when the "
+               "value as written is not found in the text (a layout joined or rebuilt it)", min_value=1),
+        Column("record_path", STRING, "path of the value in a JSON or XML record "
+               "(protocolSection.statusModule.startDateStruct.date, clinical_study/start_date)"),
+        Column("value", STRING, "the value as the document wrote it, before it was typed"),
+        # Known once the trial's documents are ranked: empty in the per-document rows.
+        Column("rank", INTEGER, "the document's rank among the trial's documents (study_sources.rank)", min_value=1),
+        Column("chosen", BOOLEAN, "whether studies took this field from this document"),
+    ),
+    key=("nct_id", "field", "source_file"),
+    step=Step.MERGED,
+    # Joined to study_sources when built, so every row has its trial; no schema check of its own.
+    roles=frozenset({Role.PUBLISHED}),
 )
 
 RAW_DOCUMENTS = Table(
@@ -635,6 +687,10 @@ def _parsed(table: Table) -> Table:
                  personal=table.personal)
 
 
+# Where each studies value came from, per document: every document's, so a value
+# that lost the merge is found as easily as the one studies kept.
+PARSED_STUDY_FIELD_SOURCES = _parsed(STUDY_FIELD_SOURCES)
+
 # The published tables, in the order of the contract's list (the manifest
 # follows it), then provenance and the findings summary published beside them.
 _PUBLISHED: tuple[Table, ...] = (
@@ -657,6 +713,7 @@ _PUBLISHED: tuple[Table, ...] = (
     DOCUMENTS,
     QUALITY_FINDINGS,
     STUDY_SOURCES,
+    STUDY_FIELD_SOURCES,
     QUALITY_SUMMARY,
 )
 
@@ -665,6 +722,7 @@ TABLES: tuple[Table, ...] = (
     *_PUBLISHED,
     RAW_DOCUMENTS,
     PARSED_STUDIES,
+    PARSED_STUDY_FIELD_SOURCES,
     *(_parsed(t) for t in _PUBLISHED if Role.TRIAL_CHILD in t.roles),
     PARSED_FINDINGS,
     PENDING_TRIALS,
@@ -681,6 +739,13 @@ def tables_with(*roles: Role, step: Step | None = None) -> tuple[Table, ...]:
 
 def names(tables: tuple[Table, ...]) -> tuple[str, ...]:
     return tuple(t.name for t in tables)
+
+
+def qualified(table_name: str) -> str:
+    """A declared table's name as SQL writes it; a name that is not declared is an error, never pasted."""
+    if table_name not in TABLES_BY_NAME:
+        raise KeyError(f"{table_name!r} is not a declared warehouse table")
+    return TABLES_BY_NAME[table_name].qualified_name
 
 
 TRIAL_CHILD_TABLES: tuple[Table, ...] = tables_with(Role.TRIAL_CHILD)

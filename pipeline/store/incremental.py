@@ -46,7 +46,7 @@ from pipeline.extract.parsing import (
     refused_document,
 )
 from pipeline.store.scope import mark_pending
-from pipeline.registry.tables import PARSED_FINDINGS, Step, names, tables_with
+from pipeline.registry.tables import PARSED_FINDINGS, RAW_DOCUMENTS, Step, names, tables_with
 from pipeline.store.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
 # Every table that holds rows of one document, keyed by source_file.
@@ -56,27 +56,27 @@ _BATCH_DOCUMENTS = 2000
 _CHUNK_DOCUMENTS = 50
 _POOL_THRESHOLD = 200
 
-PENDING_SQL = """
+PENDING_SQL = f"""
 SELECT r.source_file, d.source_file IS NOT NULL AS parsed_before
-FROM raw_documents AS r
+FROM {RAW_DOCUMENTS.qualified_name} AS r
 LEFT JOIN documents AS d USING (source_file)
 WHERE d.source_file IS NULL OR d.sha256 <> r.sha256 OR d.parser_version IS DISTINCT FROM ?
 ORDER BY r.source_file
 """
 
-STAGED_SQL = """
+STAGED_SQL = f"""
 SELECT source_file, sha256, bytes, refused
-FROM raw_documents WHERE source_file IN (SELECT unnest(?))
+FROM {RAW_DOCUMENTS.qualified_name} WHERE source_file IN (SELECT unnest(?))
 ORDER BY source_file
 """
 
-CONTENT_SQL = """
-SELECT source_file, content FROM raw_documents WHERE source_file IN (SELECT unnest(?))
+CONTENT_SQL = f"""
+SELECT source_file, content FROM {RAW_DOCUMENTS.qualified_name} WHERE source_file IN (SELECT unnest(?))
 """
 
-REMOVED_SQL = """
+REMOVED_SQL = f"""
 SELECT d.source_file FROM documents AS d
-ANTI JOIN raw_documents AS r USING (source_file)
+ANTI JOIN {RAW_DOCUMENTS.qualified_name} AS r USING (source_file)
 ORDER BY d.source_file
 """
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from pipeline.registry import tables
 from pipeline.store.warehouse import insert_arrow
 
 _FULL_REBUILD_SHARE = 0.5
-PENDING_TRIALS = "SELECT nct_id FROM pending_trials"
-PENDING_DOCUMENTS = "SELECT source_file FROM pending_documents"
+PENDING_TRIALS = f"SELECT nct_id FROM {tables.PENDING_TRIALS.qualified_name}"
+PENDING_DOCUMENTS = f"SELECT source_file FROM {tables.PENDING_DOCUMENTS.qualified_name}"
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def mark_pending(conn: duckdb.DuckDBPyConnection, source_files: Iterable[str]) -
     insert_arrow(conn, "pending_documents", files)
     conn.register("_marked", files)
     conn.execute(
-        "INSERT INTO pending_trials SELECT DISTINCT nct_id FROM documents "
+        f"INSERT INTO {tables.PENDING_TRIALS.qualified_name} SELECT DISTINCT nct_id FROM documents "
         "WHERE nct_id IS NOT NULL AND source_file IN (SELECT source_file FROM _marked)"
     )
     conn.unregister("_marked")
@@ -65,10 +66,10 @@ def mark_pending(conn: duckdb.DuckDBPyConnection, source_files: Iterable[str]) -
 def plan_scope(conn: duckdb.DuckDBPyConnection) -> TrialScope:
     """Rebuild everything when at least half the trials are pending, else only the pending ones."""
     pending = conn.execute(f"SELECT count(DISTINCT nct_id) FROM ({PENDING_TRIALS})").fetchall()[0][0]
-    total = conn.execute("SELECT count(DISTINCT nct_id) FROM parsed_studies").fetchall()[0][0]
+    total = conn.execute(f"SELECT count(DISTINCT nct_id) FROM {tables.PARSED_STUDIES.qualified_name}").fetchall()[0][0]
     return TrialScope(full=pending >= _FULL_REBUILD_SHARE * max(total, 1), pending_trials=pending)
 
 
 def clear_pending(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.execute("DELETE FROM pending_trials")
-    conn.execute("DELETE FROM pending_documents")
+    conn.execute(f"DELETE FROM {tables.PENDING_TRIALS.qualified_name}")
+    conn.execute(f"DELETE FROM {tables.PENDING_DOCUMENTS.qualified_name}")

@@ -24,6 +24,7 @@ import duckdb
 
 from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES
 from pipeline.store.archives import Member, archive_of, is_archive_name, list_members, read_member
+from pipeline.registry.tables import RAW_DOCUMENTS
 from pipeline.store.file_names import source_name
 from pipeline.store.warehouse import delete_where_in, insert_arrow, rows_to_arrow, transaction
 
@@ -458,7 +459,7 @@ def _stage_members(
     # Members kept as they were now belong to this copy of the archive, so
     # that the next run sees it unchanged without opening it.
     with transaction(conn):
-        conn.execute("UPDATE raw_documents SET modified_ns = ? WHERE starts_with(source_file, ?) AND modified_ns <> ?",
+        conn.execute(f"UPDATE {RAW_DOCUMENTS.qualified_name} SET modified_ns = ? WHERE starts_with(source_file, ?) AND modified_ns <> ?",
                      [archive.modified_ns, f"{archive.source_file}/", archive.modified_ns])
     return {member.source_file for member in listed}
 
@@ -500,7 +501,7 @@ def stage_source_dir(
     known = {
         name: (sha256, size, modified_ns, refused, crc32)
         for name, sha256, size, modified_ns, refused, crc32 in conn.execute(
-            "SELECT source_file, sha256, bytes, modified_ns, refused, crc32 FROM raw_documents"
+            f"SELECT source_file, sha256, bytes, modified_ns, refused, crc32 FROM {RAW_DOCUMENTS.qualified_name}"
         ).fetchall()
     }
     archives = [s for s in sources if _is_archive(s)]

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipeline.registry.tables import TABLES_BY_NAME
+from pipeline.registry.tables import INTERNAL_SCHEMA, TABLES_BY_NAME, qualified
 
 
 @contextmanager
@@ -51,18 +51,47 @@ def rows_to_arrow(table_name: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
 
 
 def _quoted(name: str) -> str:
-    if name not in TABLES_BY_NAME:
-        raise KeyError(f"{name!r} is not a declared warehouse table")
-    return f'"{name}"'
+    return qualified(name)
 
 
 def _declared_columns(conn: duckdb.DuckDBPyConnection, table_name: str) -> list[tuple[str, str]] | None:
     rows = conn.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
-        [table_name],
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [TABLES_BY_NAME[table_name].schema, table_name],
     ).fetchall()
     return [(name, kind) for name, kind in rows] or None
+
+
+def _misplaced_schemas(conn: duckdb.DuckDBPyConnection, table_name: str) -> list[str]:
+    """The other schemas holding a table of this name: where an older version of trialflow put it."""
+    rows = conn.execute(
+        "SELECT table_schema FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_name = ? AND table_schema <> ? ORDER BY ALL",
+        [table_name, TABLES_BY_NAME[table_name].schema],
+    ).fetchall()
+    return [schema for (schema,) in rows]
+
+
+def _move_to_declared_schema(conn: duckdb.DuckDBPyConnection, table_name: str) -> bool:
+    """Move a table an older version kept in another schema (internal tables lived in `main`) to its own.
+
+    Its rows are copied, not recreated empty: the per-document rows must stay
+    in step with `documents`, which says those documents are already parsed,
+    and the staged bytes spare rereading every file. DuckDB has no
+    `ALTER TABLE ... SET SCHEMA`, hence the copy. Returns whether a table moved.
+    """
+    schemas = _misplaced_schemas(conn, table_name)
+    if not schemas:
+        return False
+    target = qualified(table_name)
+    if _declared_columns(conn, table_name) is None:
+        old = f'"{schemas[0]}"."{table_name}"'
+        conn.execute(f"CREATE TABLE {target} AS SELECT * FROM {old}")
+    for schema in schemas:
+        conn.execute(f'DROP TABLE "{schema}"."{table_name}"')
+    return True
 
 
 def _expected_columns(conn: duckdb.DuckDBPyConnection, table_name: str) -> list[tuple[str, str]]:
@@ -72,17 +101,27 @@ def _expected_columns(conn: duckdb.DuckDBPyConnection, table_name: str) -> list[
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Create every declared table; recreate one whose columns changed.
+    """Create every declared table in its schema; move one found in another schema; recreate one whose columns changed.
 
-    Returns the tables that were (re)created. A recreated `documents` table
+    Returns the tables that were (re)created or moved. A recreated `documents` table
     makes every stored document count as unparsed, so the next parse
-    rebuilds all derived rows with the new columns.
+    rebuilds all derived rows with the new columns. The moves and creations
+    are one transaction, so a warehouse is never left half in the old layout.
     """
+    with transaction(conn):
+        return _ensure_tables(conn)
+
+
+def _ensure_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{INTERNAL_SCHEMA}"')
     created = []
     for name in TABLES_BY_NAME:
+        moved = _move_to_declared_schema(conn, name)
         existing = _declared_columns(conn, name)
         expected = _expected_columns(conn, name)
         if existing == expected:
+            if moved:
+                created.append(name)
             continue
         if existing is not None:
             conn.execute(f"DROP TABLE {_quoted(name)}")

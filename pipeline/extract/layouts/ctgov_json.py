@@ -157,7 +157,7 @@ def _shown(value: Json) -> str:
 
 def _report_type(doc: ParsedDocument, where: str, expected: str, value: Json) -> None:
     doc.report("parse", "WARNING", f"{where} should be {expected} but is {_kind(value)}; it was not loaded",
-               field=where, observed=_shown(value))
+               field=where, observed=_shown(value), record_path=where)
 
 
 class _Object(NamedTuple):
@@ -255,7 +255,7 @@ def _required_text(doc: ParsedDocument, record: _Object, key: str, what: str) ->
     text = _text(doc, record, key)
     if not text:
         doc.report("parse", "WARNING", f"{what} has no {key}; it was skipped",
-                   field=f"{record.path}.{key}", observed=_shown(record.members))
+                   field=f"{record.path}.{key}", observed=_shown(record.members), record_path=record.path)
         return None
     return text
 
@@ -265,9 +265,9 @@ def _required_text(doc: ParsedDocument, record: _Object, key: str, what: str) ->
 
 def _read_identification(doc: ParsedDocument, module: _Object) -> None:
     _read_nct_id(doc, module)
-    doc.set_study_field("brief_title", _text(doc, module, "briefTitle"))
-    doc.set_study_field("official_title", _text(doc, module, "officialTitle"))
-    doc.set_study_field("acronym", _text(doc, module, "acronym"))
+    doc.set_study_field("brief_title", _text(doc, module, "briefTitle"), path=module.where("briefTitle"))
+    doc.set_study_field("official_title", _text(doc, module, "officialTitle"), path=module.where("officialTitle"))
+    doc.set_study_field("acronym", _text(doc, module, "acronym"), path=module.where("acronym"))
     org_study_id = _text(doc, _object(doc, module, "orgStudyIdInfo"), "id")
     if org_study_id:
         doc.add_row("identifiers", {"identifier": org_study_id, "identifier_type": "ORG_STUDY_ID"})
@@ -289,21 +289,22 @@ def _read_nct_id(doc: ParsedDocument, module: _Object) -> None:
         doc.report("identifier", "ERROR", f"the record has no {where}", field=where)
     else:
         doc.report("identifier", "ERROR", f"{where} {_shown(value)} is not NCT followed by 8 digits",
-                   field=where, observed=_shown(value))
+                   field=where, observed=_shown(value), record_path=where)
 
 
 def _read_status(doc: ParsedDocument, module: _Object) -> None:
-    doc.set_study_field("overall_status", _text(doc, module, "overallStatus"))
+    doc.set_study_field("overall_status", _text(doc, module, "overallStatus"), path=module.where("overallStatus"))
     for field, key in _STUDY_DATES:
-        doc.set_study_field(field, _text(doc, _object(doc, module, key), "date"))
+        dated = _object(doc, module, key)
+        doc.set_study_field(field, _text(doc, dated, "date"), path=dated.where("date"))
     for field, key in _PLAIN_DATES:
-        doc.set_study_field(field, _text(doc, module, key))
+        doc.set_study_field(field, _text(doc, module, key), path=module.where(key))
 
 
 def _read_sponsors(doc: ParsedDocument, module: _Object) -> None:
     lead = _object(doc, module, "leadSponsor")
     if lead.members and _add_sponsor(doc, lead, "LEAD"):
-        doc.set_study_field("lead_sponsor", _text(doc, lead, "name"))
+        doc.set_study_field("lead_sponsor", _text(doc, lead, "name"), path=lead.where("name"))
     for collaborator in _records(doc, module, "collaborators"):
         _add_sponsor(doc, collaborator, "COLLABORATOR")
 
@@ -321,8 +322,9 @@ def _add_sponsor(doc: ParsedDocument, sponsor: _Object, role: str) -> bool:
 
 
 def _read_description(doc: ParsedDocument, module: _Object) -> None:
-    doc.set_study_field("brief_summary", _text(doc, module, "briefSummary"))
-    doc.set_study_field("detailed_description", _text(doc, module, "detailedDescription"))
+    doc.set_study_field("brief_summary", _text(doc, module, "briefSummary"), path=module.where("briefSummary"))
+    doc.set_study_field("detailed_description", _text(doc, module, "detailedDescription"),
+                        path=module.where("detailedDescription"))
 
 
 def _read_conditions(doc: ParsedDocument, module: _Object) -> None:
@@ -332,23 +334,24 @@ def _read_conditions(doc: ParsedDocument, module: _Object) -> None:
 
 
 def _read_design(doc: ParsedDocument, module: _Object) -> None:
-    doc.set_study_field("study_type", _text(doc, module, "studyType"))
+    doc.set_study_field("study_type", _text(doc, module, "studyType"), path=module.where("studyType"))
     # The API lists a combined phase as two entries; the contract writes it "PHASE1/PHASE2".
-    doc.set_study_field("phase", "/".join(_texts(doc, module, "phases")))
+    doc.set_study_field("phase", "/".join(_texts(doc, module, "phases")), path=module.where("phases"))
     _read_enrollment(doc, _object(doc, module, "enrollmentInfo"))
     design = _object(doc, module, "designInfo")
     for field, key in _DESIGN_INFO_FIELDS:
-        doc.set_study_field(field, _text(doc, design, key))
-    doc.set_study_field("masking", _text(doc, _object(doc, design, "maskingInfo"), "masking"))
+        doc.set_study_field(field, _text(doc, design, key), path=design.where(key))
+    masking = _object(doc, design, "maskingInfo")
+    doc.set_study_field("masking", _text(doc, masking, "masking"), path=masking.where("masking"))
 
 
 def _read_enrollment(doc: ParsedDocument, info: _Object) -> None:
     count, where = info.member("count")
     if isinstance(count, int) and not isinstance(count, bool):
-        doc.set_study_field("enrollment", str(count))
+        doc.set_study_field("enrollment", str(count), path=where)
     elif count is not None:
         _report_type(doc, where, "a whole number", count)
-    doc.set_study_field("enrollment_type", _text(doc, info, "type"))
+    doc.set_study_field("enrollment_type", _text(doc, info, "type"), path=info.where("type"))
 
 
 def _read_arms_and_interventions(doc: ParsedDocument, module: _Object) -> None:
@@ -403,10 +406,10 @@ def _read_outcomes(doc: ParsedDocument, module: _Object) -> None:
 
 def _read_eligibility(doc: ParsedDocument, module: _Object) -> None:
     for field, key in _ELIGIBILITY_FIELDS:
-        doc.set_study_field(field, _text(doc, module, key))
+        doc.set_study_field(field, _text(doc, module, key), path=module.where(key))
     healthy, where = module.member("healthyVolunteers")
     if isinstance(healthy, bool):
-        doc.set_study_field("healthy_volunteers", "Yes" if healthy else "No")
+        doc.set_study_field("healthy_volunteers", "Yes" if healthy else "No", path=where)
     elif healthy is not None:
         _report_type(doc, where, "true or false", healthy)
     criteria = _text(doc, module, "eligibilityCriteria")

@@ -346,7 +346,7 @@ def _read_labelled_field(doc: ParsedDocument, label: str, value: str | None) -> 
         doc.report("parse", "WARNING", f"unrecognized field {label!r}",
                    observed=label if value is None else f"{label}: {value}")
         return
-    doc.set_study_field(field, value)
+    doc.set_study_field(field, value, label=label)
 
 
 def _read_contact(doc: ParsedDocument, match: re.Match[str]) -> None:

@@ -82,6 +82,8 @@ _OLD_DATE_ELEMENTS = {
     "firstreceived_date": ("first_submitted_date", "study_first_submitted"),
     "lastchanged_date": ("last_update_posted_date", "last_update_posted"),
 }
+# The root element, first step of every record path.
+_ROOT = "clinical_study"
 _DESIGN_ELEMENTS = {
     "allocation": "allocation",
     "intervention_model": "intervention_model",
@@ -355,14 +357,16 @@ def _read_id_info(doc: ParsedDocument, root: ElementTree.Element) -> None:
 
 def _read_study_fields(doc: ParsedDocument, root: ElementTree.Element) -> None:
     for element, field in _STUDY_ELEMENTS.items():
-        doc.set_study_field(field, _text(doc, root, element))
-    doc.set_study_field("brief_summary", _description(doc, root, "brief_summary"))
-    doc.set_study_field("detailed_description", _description(doc, root, "detailed_description"))
+        doc.set_study_field(field, _text(doc, root, element), path=f"{_ROOT}/{element}")
+    doc.set_study_field("brief_summary", _description(doc, root, "brief_summary"),
+                        path=f"{_ROOT}/brief_summary/textblock")
+    doc.set_study_field("detailed_description", _description(doc, root, "detailed_description"),
+                        path=f"{_ROOT}/detailed_description/textblock")
     _read_study_type(doc, root)
-    doc.set_study_field("enrollment", _text(doc, root, "enrollment"))
+    doc.set_study_field("enrollment", _text(doc, root, "enrollment"), path=f"{_ROOT}/enrollment")
     enrollment = root.find("enrollment")
     if enrollment is not None:
-        doc.set_study_field("enrollment_type", enrollment.get("type"))
+        doc.set_study_field("enrollment_type", enrollment.get("type"), path=f"{_ROOT}/enrollment/@type")
 
 
 def _read_study_type(doc: ParsedDocument, root: ElementTree.Element) -> None:
@@ -374,9 +378,9 @@ def _read_study_type(doc: ParsedDocument, root: ElementTree.Element) -> None:
     if qualified:
         doc.report("parse", "INFO", f"study type {study_type!r} was read as {qualified.group('value')!r}; "
                    f"the qualifier {qualified.group('qualifier')!r} has no column", field="study_type",
-                   observed=study_type)
+                   observed=study_type, record_path=f"{_ROOT}/study_type")
         study_type = qualified.group("value")
-    doc.set_study_field("study_type", study_type)
+    doc.set_study_field("study_type", study_type, path=f"{_ROOT}/study_type")
 
 
 def _read_dates(doc: ParsedDocument, root: ElementTree.Element) -> None:
@@ -385,7 +389,7 @@ def _read_dates(doc: ParsedDocument, root: ElementTree.Element) -> None:
         value = _text(doc, root, element)
         if value is None or field in doc.study:
             continue
-        doc.set_study_field(field, value)
+        doc.set_study_field(field, value, path=f"{_ROOT}/{element}")
         if element == "lastchanged_date":
             doc.report("parse", "INFO", f"the record predates <{newer}>: {field} was read from <{element}>, "
                        "the day the last change was received, which is usually a few days before it was posted",
@@ -396,10 +400,11 @@ def _read_design(doc: ParsedDocument, root: ElementTree.Element) -> None:
     """Design fields; masking keeps its level and leaves out who was masked ("Double (Participant, ...)")."""
     design = root.find("study_design_info")
     for element, field in _DESIGN_ELEMENTS.items():
-        doc.set_study_field(field, _text(doc, design, element))
+        doc.set_study_field(field, _text(doc, design, element), path=f"{_ROOT}/study_design_info/{element}")
     masking = _text(doc, design, "masking")
     qualified = _QUALIFIER.match(masking) if masking is not None else None
-    doc.set_study_field("masking", qualified.group("value") if qualified else masking)
+    doc.set_study_field("masking", qualified.group("value") if qualified else masking,
+                        path=f"{_ROOT}/study_design_info/masking")
 
 
 # --- eligibility -------------------------------------------------------------------
@@ -408,7 +413,7 @@ def _read_design(doc: ParsedDocument, root: ElementTree.Element) -> None:
 def _read_eligibility(doc: ParsedDocument, root: ElementTree.Element) -> None:
     eligibility = root.find("eligibility")
     for element, field in _ELIGIBILITY_ELEMENTS.items():
-        doc.set_study_field(field, _text(doc, eligibility, element))
+        doc.set_study_field(field, _text(doc, eligibility, element), path=f"{_ROOT}/eligibility/{element}")
     criteria = _textblock(doc, eligibility, "criteria/textblock")
     if criteria is None:
         return
@@ -523,7 +528,7 @@ def _read_sponsors(doc: ParsedDocument, root: ElementTree.Element) -> None:
                                                  "agency_class"),
         })
         if role == "LEAD" and "lead_sponsor" not in doc.study:
-            doc.set_study_field("lead_sponsor", name)
+            doc.set_study_field("lead_sponsor", name, path=f"{_ROOT}/sponsors/{element.tag}/agency")
 
 
 def _person_name(doc: ParsedDocument, element: ElementTree.Element) -> str | None:

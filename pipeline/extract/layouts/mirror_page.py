@@ -338,7 +338,7 @@ def _read_labelled_fields(doc: ParsedDocument, section: Section, fields: dict[st
             values[current].append(entry.text)
     for label, lines in values.items():
         if lines:
-            doc.set_study_field(fields[label], lines[0])
+            doc.set_study_field(fields[label], lines[0], label=label)
         _report_unread(doc, section.heading, lines[1:])
     return above
 

@@ -366,7 +366,7 @@ def _read_design(entries: list[str], doc: ParsedDocument) -> None:
             continue
         if study_field == "masking":
             value = _masking_level(value)
-        doc.set_study_field(study_field, value)
+        doc.set_study_field(study_field, value, label=label)
 
 
 def _group_type(line: str | None) -> str | None:
