@@ -10,6 +10,8 @@ import duckdb
 import pyarrow.parquet as pq
 
 from pipeline.definitions import build_definitions
+from pipeline.extract.document import ParsedDocument
+from pipeline.extract.layouts import ctgov_json, ctgov_xml
 from pipeline.orchestration.settings import TrialSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +59,14 @@ def assert_survives(settings: TrialSettings, result: dg.ExecuteInProcessResult) 
     assert len(names) == len(set(names)), "a file has more than one documents row"
     assert SEED_TRIALS <= {row["nct_id"] for row in published(settings, "studies")}
     return {row["source_file"]: row for row in documents}
+
+
+REGISTRY_CORPUS = PROJECT_ROOT / "tests" / "fixtures" / "registry_corpus"
+
+
+def parsed_corpus_record(nct_id: str) -> ParsedDocument:
+    """A record of the registry corpus through its layout's parser, as its JSON if there is one, else its XML."""
+    json_path = REGISTRY_CORPUS / "ctgov" / f"{nct_id}.json"
+    if json_path.exists():
+        return ctgov_json.parse(json_path.read_text(encoding="utf-8"))
+    return ctgov_xml.parse((REGISTRY_CORPUS / "ctgov_xml" / f"{nct_id}.xml").read_text(encoding="utf-8"))

@@ -26,10 +26,9 @@ import pytest
 
 from pipeline.extract.free_text.dosing import extract_dosing
 from pipeline.extract.free_text.drugs import normalize_drug
-from pipeline.extract.layouts import ctgov_json, ctgov_xml
+from tests.pipeline_helpers import parsed_corpus_record
 
 _FIXTURES = Path(__file__).parent / "fixtures"
-_CORPUS = _FIXTURES / "registry_corpus"
 _ANNOTATION = _FIXTURES / "dosing_annotated.csv"
 
 # The figures reached; a change that lowers one fails here.
@@ -69,11 +68,7 @@ def _annotation() -> tuple[set[str], dict[Key, list[tuple[str | None, str | None
 
 def _record_rows(nct_id: str) -> list[dict]:
     """The dosing rows of one record, read the way the document parser reads them."""
-    json_path = _CORPUS / "ctgov" / f"{nct_id}.json"
-    if json_path.exists():
-        doc = ctgov_json.parse(json_path.read_text(encoding="utf-8"))
-    else:
-        doc = ctgov_xml.parse((_CORPUS / "ctgov_xml" / f"{nct_id}.xml").read_text(encoding="utf-8"))
+    doc = parsed_corpus_record(nct_id)
     study_texts = [doc.study.get(name) for name in ("brief_summary", "detailed_description")]
     rows, _ = extract_dosing(doc.rows.get("interventions", []), doc.rows.get("arm_groups", []),
                              [text for text in study_texts if text])

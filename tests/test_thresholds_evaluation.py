@@ -33,10 +33,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract.free_text.thresholds import extract_thresholds
-from pipeline.extract.layouts import ctgov_json, ctgov_xml
+from tests.pipeline_helpers import parsed_corpus_record
 
 _FIXTURES = Path(__file__).parent / "fixtures"
-_CORPUS = _FIXTURES / "registry_corpus"
 _DEVELOPMENT = _FIXTURES / "thresholds_annotated.csv"
 _HELD_OUT = _FIXTURES / "thresholds_heldout.csv"
 
@@ -62,11 +61,7 @@ def _annotation(path: Path) -> tuple[set[str], list[tuple[Key, str]]]:
 
 def _record_rows(nct_id: str) -> list[dict]:
     """The threshold rows of one record, read the way the document parser reads them."""
-    json_path = _CORPUS / "ctgov" / f"{nct_id}.json"
-    if json_path.exists():
-        doc = ctgov_json.parse(json_path.read_text(encoding="utf-8"))
-    else:
-        doc = ctgov_xml.parse((_CORPUS / "ctgov_xml" / f"{nct_id}.xml").read_text(encoding="utf-8"))
+    doc = parsed_corpus_record(nct_id)
     return extract_thresholds(doc.rows.get("eligibility_criteria", []))
 
 
