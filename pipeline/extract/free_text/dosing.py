@@ -621,13 +621,18 @@ class _Reading:
 
 
 def _mentions(text: str, record_drugs: tuple[tuple[re.Pattern[str], str], ...]) -> tuple[_Mention, ...]:
-    found_all = list(find_drug_mentions(text))
+    # Mentions never overlap, so sorted by start a new one can only overlap its two neighbours:
+    # asking every mention found so far made a long text of drug names quadratic.
+    found_all = sorted(find_drug_mentions(text))
     for pattern, name in record_drugs:
         for match in pattern.finditer(text):
-            if not any(other.start < match.end() and match.start() < other.end for other in found_all):
-                found_all.append(DrugMention(match.start(), match.end(), name))
+            index = bisect_right(found_all, match.start(), key=lambda mention: mention.start)
+            overlaps_before = index > 0 and found_all[index - 1].end > match.start()
+            overlaps_after = index < len(found_all) and found_all[index].start < match.end()
+            if not overlaps_before and not overlaps_after:
+                found_all.insert(index, DrugMention(match.start(), match.end(), name))
     mentions: list[_Mention] = []
-    for found in sorted(found_all):
+    for found in found_all:
         prefix = _ROUTE_BEFORE_DRUG.search(text, max(0, found.start - _ROUTE_WORD_WINDOW), found.start)
         start = prefix.start() if prefix else found.start
         mentions.append(_Mention(start, found.end, found.name, _read_route(prefix.group(0)) if prefix else None))
