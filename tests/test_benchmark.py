@@ -3,25 +3,45 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from pipeline.store import incremental
+from pipeline.bench import benchmark
 from pipeline.bench.benchmark import format_figures, run_benchmark
 from pipeline.store.staging import stage_source_dir
 from pipeline.store.warehouse import ensure_tables, read_table
 from tests.pipeline_helpers import settings_in
 
 
-def test_a_small_benchmark_prints_every_figure(tmp_path, capsys):
-    (figures,) = run_benchmark([100], tmp_path / "bench")
-    assert figures.success and figures.documents == 100
-    for value in (figures.seconds, figures.documents_per_second, figures.peak_rss_mib,
-                  figures.floor_seconds, figures.ratio_to_floor, figures.one_change_seconds):
-        assert value > 0
-    assert 0 < figures.one_change_share
+def test_a_small_benchmark_prints_every_figure_for_both_corpora(tmp_path, capsys):
+    figures = run_benchmark([40], tmp_path / "bench")
+    assert [(f.corpus, f.documents, f.success) for f in figures] == [("generated", 40, True), ("records", 40, True)]
+    for f in figures:
+        for value in (f.seconds, f.documents_per_second, f.peak_rss_mib,
+                      f.floor_seconds, f.ratio_to_floor, f.one_change_seconds):
+            assert value > 0
+        assert 0 < f.one_change_share
     printed = capsys.readouterr().out
-    assert printed.startswith("documents | seconds | docs/s | peak RSS MiB")
-    assert printed.strip().splitlines()[-1].startswith("100 | ")
-    assert format_figures([figures]) == printed.strip()
+    assert printed.startswith("corpus | documents | seconds | docs/s | peak RSS MiB")
+    assert [line.split(" | ")[:2] for line in printed.strip().splitlines()[2:]] == [["generated", "40"], ["records", "40"]]
+    assert format_figures(figures) == printed.strip()
+    assert not any((tmp_path / "bench").iterdir())  # each corpus and warehouse removed once measured
+
+
+def test_an_unknown_corpus_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ValueError, match="unknown corpus registry: the corpora are generated, records"):
+        run_benchmark([10], tmp_path / "bench", corpora=["records", "registry"])
+    assert not (tmp_path / "bench").exists()
+
+
+def test_a_failed_run_is_reported_with_the_end_of_its_log(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(benchmark, "_MATERIALIZE", "import sys; print('step published_parquet failed', file=sys.stderr); "
+                                                   "sys.exit(3)")
+    seconds, _, success = benchmark._materialize(tmp_path, tmp_path / "sources", "one-change")
+    assert (seconds, success) == (0.0, False)
+    assert capsys.readouterr().err == (
+        f"one-change run FAILED (exit status 3); the end of {tmp_path / 'one-change.log'}:\n"
+        "step published_parquet failed\n")
 
 
 _TABLES = ("documents", "parsed_studies", "parsed_eligibility_criteria", "parsed_findings")

@@ -427,3 +427,29 @@ def test_a_run_finds_duplicate_conflicts_for_exactly_the_rescraped_trials(tmp_pa
     assert {nct_id for nct_id, _ in conflicts} == rescraped
     assert {field for _, field in conflicts} == {"enrollment"}
     assert query(settings, "SELECT count(*) FROM studies WHERE nct_id IN (SELECT unnest(?))", [sorted(rescraped)]) == [(5,)]
+
+
+def test_real_sized_records_are_the_registry_records_under_fresh_ids(tmp_path):
+    from pipeline.bench.records import REGISTRY_RECORDS_DIR, generate_records
+
+    originals = {path.name[:-len(".json")]: path.read_bytes() for path in REGISTRY_RECORDS_DIR.glob("*.json")}
+    count = len(originals) + 3  # every record once, then the first three again
+    generate_records(count, tmp_path / "records", seed=SEED)
+    labels = _labels(labels_path(tmp_path / "records"))
+    assert [label["file"][:5] for label in labels] == ["0000/"] * count
+    assert len({label["nct_id"] for label in labels}) == count and all(
+        re.fullmatch(r"NCT8\d{7}", label["nct_id"]) for label in labels)
+    copied_from = []
+    for label in labels:
+        data = (tmp_path / "records" / label["file"]).read_bytes()
+        result = parse_document(label["file"], data, hashlib.sha256(data).hexdigest())
+        assert (result.status, result.document["format"], result.document["nct_id"]) == (
+            "PARSED", "ctgov_json", label["nct_id"])
+        original = next(nct_id for nct_id, bytes_ in originals.items()
+                        if bytes_.replace(nct_id.encode(), label["nct_id"].encode()) == data)
+        assert original.encode() not in data  # no trace of the trial it was copied from
+        copied_from.append(original)
+    assert sorted(copied_from[: len(originals)]) == sorted(originals)  # sizes as in the corpus: each record once
+    assert copied_from[len(originals):] == copied_from[:3]
+    changed = add_one_participant(data.decode(), "ctgov_json")
+    assert changed is not None and changed != data.decode()  # the benchmark's one change applies to a record

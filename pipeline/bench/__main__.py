@@ -1,7 +1,7 @@
 """Command line of the benchmark tools: `python -m pipeline.bench <command> ...`.
 
     python -m pipeline.bench generate N DIR [--seed S] [--fault-share F]
-    python -m pipeline.bench run [--sizes 1000,10000,100000] [--workdir DIR]
+    python -m pipeline.bench run [--sizes 1000,10000,100000] [--corpora generated,records] [--workdir DIR]
     python -m pipeline.bench largest [--layout LAYOUT] [--limit BYTES]
 
 Each command lives in its own `add_*_command(subcommands)` function that
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.bench.benchmark import run_benchmark
+from pipeline.bench.benchmark import CORPORA, run_benchmark
 from pipeline.bench.generate import DEFAULT_FAULT_SHARE, FAULTS, GenerationSummary, generate_corpus
 from pipeline.bench.largest import time_giants, timing_line
 from pipeline.orchestration.settings import DEFAULT_MAX_DOCUMENT_BYTES
@@ -72,7 +72,12 @@ def add_generate_command(subcommands: argparse._SubParsersAction) -> None:
 
 def _run(arguments: argparse.Namespace) -> int:
     sizes = [int(size) for size in arguments.sizes.split(",")]
-    figures = run_benchmark(sizes, arguments.workdir, arguments.seed, arguments.keep)
+    corpora = [corpus for corpus in arguments.corpora.split(",") if corpus]
+    try:
+        figures = run_benchmark(sizes, arguments.workdir, arguments.seed, arguments.keep, corpora)
+    except ValueError as error:
+        print(f"run: {error}", file=sys.stderr)
+        return 2
     return 0 if all(f.success for f in figures) else 1
 
 
@@ -81,12 +86,16 @@ def add_run_command(subcommands: argparse._SubParsersAction) -> None:
         "run",
         help="measure end-to-end throughput, peak memory, the read floor and a one-document change",
         description=(
-            "For each size: generate a corpus, read it with DuckDB's read_text (the floor), materialize "
-            "every asset through the real Definitions in a child process (documents/s, peak RSS), change "
-            "one document and materialize again. Prints the figures; never fails on time."
+            "For each size and corpus (the generator's mix of every layout, and copies of real-sized "
+            "ClinicalTrials.gov JSON records under fresh NCT ids): write the documents, read them with "
+            "DuckDB's read_text (the floor), materialize every asset through the real Definitions in a "
+            "child process (documents/s, peak RSS), change one document and materialize again. Prints the "
+            "figures; never fails on time."
         ),
     )
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated corpus sizes")
+    parser.add_argument("--corpora", default=",".join(CORPORA),
+                        help=f"comma-separated corpora (default {','.join(CORPORA)})")
     parser.add_argument("--workdir", type=Path, default=Path("data/bench"), help="scratch folder (default data/bench)")
     parser.add_argument("--seed", type=int, default=0, help="generation seed (default 0)")
     parser.add_argument("--keep", action="store_true", help="keep each size's corpus and warehouse")

@@ -1,7 +1,11 @@
-"""The benchmark: real Dagster materializations over generated corpora, and the machine's floor.
+"""The benchmark: real Dagster materializations over two corpora, and the machine's floor.
 
-For each size it prints documents per second end to end (staging, parsing,
-merging, checking, publishing, through the real Definitions), the peak
+The corpora are the generator's mix of every layout (`generated`) and copies
+of real ClinicalTrials.gov API v2 records (`records`, about 75 KB each, the
+bulk export's documents): short pages and long records cost the extractors
+differently. For each corpus and size it prints documents per second end to
+end (staging, parsing, merging, checking, publishing, through the real
+Definitions), the peak
 memory of the processes that ran it (the run and its parser workers), the
 same machine's floor measured in the same run (DuckDB reading the same
 files with `read_text`), and the cost of a rerun after one document
@@ -18,12 +22,20 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
 from pipeline.bench.generate import add_one_participant, generate_corpus, labels_path
+from pipeline.bench.records import generate_records
+
+# Each corpus's writer: (count, folder, seed) -> documents written, labels beside the folder.
+CORPORA: dict[str, Callable[[int, Path, int], object]] = {
+    "generated": lambda count, target, seed: generate_corpus(count, target, seed=seed),
+    "records": generate_records,
+}
 
 # Run in a child process so its peak memory is its own.
 _MATERIALIZE = """
@@ -45,6 +57,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "success": result.su
 
 @dataclass
 class Figures:
+    corpus: str
     documents: int
     seconds: float
     documents_per_second: float
@@ -96,14 +109,23 @@ class _PeakSampler(threading.Thread):
             self.peak_mib = max(self.peak_mib, _tree_rss_mib(self.pid))
 
 
-def _materialize(folder: Path, source: Path) -> tuple[float, float, bool]:
-    """(seconds inside the run, peak RSS of its process tree in MiB, success) of one materialization."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", _MATERIALIZE, str(folder), str(source)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "DAGSTER_HOME": str(folder)},
-    )
+_SHOWN_LOG_LINES = 30
+
+
+def _materialize(folder: Path, source: Path, name: str) -> tuple[float, float, bool]:
+    """(seconds inside the run, peak RSS of its process tree in MiB, success) of one materialization.
+
+    The run's log goes to `<folder>/<name>.log`; a failed run prints its end,
+    since the folder is removed once measured.
+    """
+    log = folder / f"{name}.log"
+    with log.open("wb") as log_file:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _MATERIALIZE, str(folder), str(source)],
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            env={**os.environ, "DAGSTER_HOME": str(folder)},
+        )
     sampler = _PeakSampler(child.pid)
     sampler.start()
     output = child.stdout.read()
@@ -111,9 +133,15 @@ def _materialize(folder: Path, source: Path) -> tuple[float, float, bool]:
     sampler.stopped.set()
     sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
-    report = json.loads(output.decode().strip().splitlines()[-1])
+    lines = output.decode().strip().splitlines()
+    report = json.loads(lines[-1]) if lines else {"seconds": 0.0, "success": False}
     peak = max(sampler.peak_mib, usage.ru_maxrss / 1024)
-    return report["seconds"], peak, report["success"] and child.returncode == 0
+    success = report["success"] and child.returncode == 0
+    if not success:
+        shown = log.read_text(encoding="utf-8", errors="replace").splitlines()[-_SHOWN_LOG_LINES:]
+        print(f"{name} run FAILED (exit status {child.returncode}); the end of {log}:", *shown,
+              sep="\n", file=sys.stderr, flush=True)
+    return report["seconds"], peak, success
 
 
 def read_floor(source: Path) -> float:
@@ -136,17 +164,18 @@ def _change_one_document(source: Path) -> str:
     raise ValueError(f"no document of {source} states an enrollment to change")
 
 
-def measure(size: int, workdir: Path, seed: int = 0) -> Figures:
-    """Generate `size` documents, build them, rebuild after one change, and read the floor."""
-    folder = workdir / f"bench-{size}"
+def measure(size: int, workdir: Path, seed: int = 0, corpus: str = "generated") -> Figures:
+    """Write `size` documents of `corpus`, build them, rebuild after one change, and read the floor."""
+    folder = workdir / f"bench-{corpus}-{size}"
     shutil.rmtree(folder, ignore_errors=True)
     source = folder / "sources"
-    generate_corpus(size, source, seed=seed)
+    CORPORA[corpus](size, source, seed)
     floor = read_floor(source)
-    seconds, peak, success = _materialize(folder, source)
+    seconds, peak, success = _materialize(folder, source, "first")
     _change_one_document(source)
-    one_change, _, changed_ok = _materialize(folder, source)
+    one_change, _, changed_ok = _materialize(folder, source, "one-change")
     return Figures(
+        corpus=corpus,
         documents=size,
         seconds=round(seconds, 2),
         documents_per_second=round(size / seconds, 1),
@@ -161,26 +190,33 @@ def measure(size: int, workdir: Path, seed: int = 0) -> Figures:
 
 
 def format_figures(figures: list[Figures]) -> str:
-    header = ("documents", "seconds", "docs/s", "peak RSS MiB", "floor docs/s", "x floor", "1-change s", "1-change share")
+    header = ("corpus", "documents", "seconds", "docs/s", "peak RSS MiB", "floor docs/s", "x floor", "1-change s",
+              "1-change share")
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
     for f in figures:
         lines.append(
-            f"{f.documents:,} | {f.seconds:.1f} | {f.documents_per_second:,.0f} | {f.peak_rss_mib:,.0f} | "
+            f"{f.corpus} | {f.documents:,} | {f.seconds:.1f} | {f.documents_per_second:,.0f} | "
+            f"{f.peak_rss_mib:,.0f} | "
             f"{f.floor_documents_per_second:,.0f} | {f.ratio_to_floor:.1f} | {f.one_change_seconds:.1f} | "
             f"{f.one_change_share:.1%}" + ("" if f.success else " | RUN FAILED")
         )
     return "\n".join(lines)
 
 
-def run_benchmark(sizes: list[int], workdir: Path, seed: int = 0, keep: bool = False) -> list[Figures]:
-    """Measure each size in turn, printing each line as it is measured."""
+def run_benchmark(sizes: list[int], workdir: Path, seed: int = 0, keep: bool = False,
+                  corpora: Sequence[str] = tuple(CORPORA)) -> list[Figures]:
+    """Measure each size of each corpus in turn, printing each line as it is measured."""
+    unknown = sorted(set(corpora) - set(CORPORA))
+    if unknown:
+        raise ValueError(f"unknown corpus {', '.join(unknown)}: the corpora are {', '.join(CORPORA)}")
     workdir.mkdir(parents=True, exist_ok=True)
     figures = []
     for size in sizes:
-        print(f"measuring {size:,} documents ...", file=sys.stderr, flush=True)
-        figures.append(measure(size, workdir, seed))
-        print(json.dumps(asdict(figures[-1])), file=sys.stderr, flush=True)
-        if not keep:
-            shutil.rmtree(workdir / f"bench-{size}", ignore_errors=True)
+        for corpus in corpora:
+            print(f"measuring {size:,} documents of {corpus} ...", file=sys.stderr, flush=True)
+            figures.append(measure(size, workdir, seed, corpus))
+            print(json.dumps(asdict(figures[-1])), file=sys.stderr, flush=True)
+            if not keep:
+                shutil.rmtree(workdir / f"bench-{corpus}-{size}", ignore_errors=True)
     print(format_figures(figures))
     return figures

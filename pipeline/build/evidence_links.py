@@ -36,23 +36,34 @@ SELECT * FROM (
 """
 
 # An article and a trial are linked when they share a drug and a family;
-# the shared terms are listed in the article's order. The pairs sharing a
-# family are found first and only their drugs compared: a drug alone (every
-# pembrolizumab trial) would pair each article with thousands of trials.
+# the shared terms are listed in the article's order. They are joined on
+# (drug, family) pairs, so only pairs sharing both ever meet: joining on a
+# family first paired every breast-cancer article with every breast-cancer
+# trial, which at 100,000 documents ran DuckDB out of memory. A pair shares
+# a (drug, family) exactly when it shares a drug and a family, and then
+# every drug and family it shares is in one of the matching pairs.
 _LINKS_SQL = """
 WITH article_drugs AS (
-    SELECT source_file, unnest(drugs) AS term, generate_subscripts(drugs, 1) AS position FROM evidence
+    SELECT source_file, unnest(drugs) AS drug, generate_subscripts(drugs, 1) AS drug_position FROM evidence
 ), article_families AS (
-    SELECT source_file, unnest(conditions) AS term, generate_subscripts(conditions, 1) AS position FROM evidence
-), shared_families AS (
-    SELECT a.source_file, t.nct_id, list(a.term ORDER BY a.position) AS shared_conditions
-    FROM article_families AS a JOIN _trial_families AS t USING (term)
-    GROUP BY ALL
+    SELECT source_file, unnest(conditions) AS family, generate_subscripts(conditions, 1) AS family_position
+    FROM evidence
+), trial_pairs AS (
+    SELECT DISTINCT d.nct_id, d.term AS drug, f.term AS family
+    FROM _trial_drugs AS d JOIN _trial_families AS f USING (nct_id)
+    WHERE d.term IN (SELECT drug FROM article_drugs) AND f.term IN (SELECT family FROM article_families)
+), matches AS (
+    SELECT a.source_file, t.nct_id, a.drug, a.drug_position, f.family, f.family_position
+    FROM article_drugs AS a
+    JOIN article_families AS f USING (source_file)
+    JOIN trial_pairs AS t ON t.drug = a.drug AND t.family = f.family
 ), shared_drugs AS (
-    SELECT f.source_file, f.nct_id, list(a.term ORDER BY a.position) AS shared_drugs
-    FROM shared_families AS f
-    JOIN article_drugs AS a USING (source_file)
-    JOIN _trial_drugs AS t ON t.nct_id = f.nct_id AND t.term = a.term
+    SELECT source_file, nct_id, list(drug ORDER BY drug_position) AS shared_drugs
+    FROM (SELECT DISTINCT source_file, nct_id, drug, drug_position FROM matches)
+    GROUP BY ALL
+), shared_families AS (
+    SELECT source_file, nct_id, list(family ORDER BY family_position) AS shared_conditions
+    FROM (SELECT DISTINCT source_file, nct_id, family, family_position FROM matches)
     GROUP BY ALL
 )
 SELECT source_file, nct_id, shared_drugs, shared_conditions
