@@ -51,19 +51,24 @@ ORDER BY ALL
 # is about the other document's own value. A finding about several fields
 # ("start_date,completion_date") is placed at the first. Findings placed while
 # parsing keep their place; the rest of a trial's findings are placed here,
-# set-wise, whatever their rule.
+# set-wise, whatever their rule. Only the findings in scope are placed: the
+# others were placed by the run that wrote them, from study_field_sources
+# rows of trials that have not been rebuilt since.
 _PLACED_SQL = """
 UPDATE quality_findings AS q
 SET line = f.line, record_path = f.record_path
 FROM study_field_sources AS f
-WHERE q.line IS NULL AND q.record_path IS NULL
+WHERE q.line IS NULL AND q.record_path IS NULL AND {scope}
   AND f.nct_id = q.nct_id AND f.source_file = q.source_file AND f.field = split_part(q.field, ',', 1)
   AND (f.chosen OR q.category = 'duplicate_conflict')
 """
 
+# A summary row counts the findings of one (source_file, nct_id): it is in
+# scope exactly when they are, so only those rows are counted again.
 _SUMMARY_SQL = """
 SELECT source_file, nct_id, category, severity, CAST(count(*) AS BIGINT) AS findings
 FROM quality_findings
+WHERE {scope}
 GROUP BY ALL
 """
 
@@ -235,6 +240,8 @@ def rebuild_quality_tables(conn: duckdb.DuckDBPyConnection, scope: TrialScope) -
     conn.execute(f"DELETE FROM quality_findings WHERE {scope.rows_sql(True, True)}")
     for findings in collect_findings(conn, scope):
         insert_arrow(conn, "quality_findings", rows_to_arrow("quality_findings", [f.as_row() for f in findings]))
-    conn.execute(_PLACED_SQL)
-    summary = replace_table(conn, "quality_summary", _SUMMARY_SQL)
+    in_scope = scope.rows_sql(True, True)
+    placed_scope = "TRUE" if scope.full else f"({scope.trials_sql('q.nct_id')} OR {scope.documents_sql('q.source_file')})"
+    conn.execute(_PLACED_SQL.format(scope=placed_scope))
+    summary = replace_table(conn, "quality_summary", _SUMMARY_SQL.format(scope=in_scope), in_scope)
     return {"quality_findings": row_count(conn, "quality_findings"), "quality_summary": summary}
