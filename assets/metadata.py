@@ -217,7 +217,7 @@ _DESCRIPTIONS = {
 
 def quality_summary_metadata(conn: duckdb.DuckDBPyConnection) -> dict[str, dg.MetadataValue]:
     """The findings by category and severity, by layout, and the trials and documents with the most."""
-    trials, documents = conn.execute(_WITH_FINDINGS_SQL).fetchone()
+    ((trials, documents),) = conn.execute(_WITH_FINDINGS_SQL).fetchall()
     return {
         "dagster/row_count": dg.MetadataValue.int(row_count(conn, "quality_summary")),
         "trials_with_findings": dg.MetadataValue.int(trials),

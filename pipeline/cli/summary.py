@@ -56,11 +56,11 @@ def _counts(pairs: Iterable[tuple[str | None, int]]) -> str:
 
 def error_findings(conn: duckdb.DuckDBPyConnection) -> int:
     """The ERROR findings, the ones `STRICT=1` turns into a failing exit status."""
-    return conn.execute("SELECT count(*) FROM quality_findings WHERE severity = 'ERROR'").fetchone()[0]
+    return conn.execute("SELECT count(*) FROM quality_findings WHERE severity = 'ERROR'").fetchall()[0][0]
 
 
 def _document_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    total = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM documents").fetchall()[0][0]
     lines = [f"documents         {total:,}"]
     statuses = conn.execute(
         "SELECT status, count(*) AS n FROM documents GROUP BY status ORDER BY n DESC, status"
@@ -84,7 +84,7 @@ def _document_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _finding_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    total = conn.execute("SELECT count(*) FROM quality_findings").fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM quality_findings").fetchall()[0][0]
     by_severity = dict(conn.execute("SELECT severity, count(*) FROM quality_findings GROUP BY severity").fetchall())
     severities = [*SEVERITIES, *sorted(set(by_severity) - set(SEVERITIES))]
     lines = [f"findings          {total:,}: " + _counts((s, by_severity.get(s, 0)) for s in severities)]
@@ -119,7 +119,7 @@ def _check_line(checks: Sequence[CheckOutcome]) -> str:
 def summary_lines(conn: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> list[str]:
     """The run's closing summary, one fact a line."""
     state = "succeeded" if outcome.success else "FAILED"
-    trials = conn.execute("SELECT count(*) FROM studies").fetchone()[0]
+    trials = conn.execute("SELECT count(*) FROM studies").fetchall()[0][0]
     lines = [
         "",
         f"run {outcome.run_id[:8]} {state} in {outcome.seconds:.1f} s",
@@ -133,13 +133,13 @@ def summary_lines(conn: duckdb.DuckDBPyConnection, outcome: RunOutcome) -> list[
     example = conn.execute(
         "SELECT nct_id FROM quality_findings WHERE nct_id IS NOT NULL "
         "GROUP BY nct_id ORDER BY count(*) DESC, nct_id LIMIT 1"
-    ).fetchone() or conn.execute("SELECT min(nct_id) FROM studies").fetchone()
+    ).fetchall() or conn.execute("SELECT min(nct_id) FROM studies").fetchall()
     lines += [
         f"warehouse         {_shown(outcome.warehouse)}",
         f"published         {_shown(outcome.publish_dir)}/ (manifest: {_shown(outcome.publish_dir / 'manifest.json')})",
         "next              make ui    (assets, checks, lineage)",
         "                  make sql   (SQL over the published tables)",
     ]
-    if example and example[0]:
-        lines.append(f"                  .venv/bin/python -m pipeline show {example[0]}   (one trial's card)")
+    if example and example[0][0]:
+        lines.append(f"                  .venv/bin/python -m pipeline show {example[0][0]}   (one trial's card)")
     return lines

@@ -22,13 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
 import duckdb
-import pyarrow as pa
 import vl_convert as vlc
 
 from pipeline.extract.decoding import UnreadableDocument, decode_document
@@ -44,11 +42,6 @@ LISTED_QUARANTINED = 100
 _QUOTED_CHARS = 300
 # Up to this many, a count axis names every whole number.
 _LISTED_TICKS = 10
-
-# Columns another part of the pipeline may add to quality_findings: where in
-# the decoded document (line, 1-based) and in a JSON or XML record the value was.
-_LINE_COLUMN = "line"
-_RECORD_PATH_COLUMN = "record_path"
 
 _SEVERITIES = ("ERROR", "WARNING", "INFO")
 _SEVERITY_COLOURS = ("#c0392b", "#e08e0b", "#2e86c1")
@@ -238,11 +231,6 @@ def _charts(conn: duckdb.DuckDBPyConnection) -> str:
     return "<h2>Where the findings are</h2><div class=\"charts\" id=\"charts\">" + "".join(figures) + "</div>"
 
 
-def _finding_columns(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'quality_findings'").fetchall()}
-
-
 def _top_trials(conn: duckdb.DuckDBPyConnection, redaction: ContactRedaction | None) -> str:
     trials = _rows(conn, """
         SELECT f.nct_id, any_value(s.brief_title) AS title,
@@ -253,7 +241,7 @@ def _top_trials(conn: duckdb.DuckDBPyConnection, redaction: ContactRedaction | N
         FROM quality_findings f LEFT JOIN studies s USING (nct_id)
         WHERE f.nct_id IS NOT NULL GROUP BY f.nct_id
         ORDER BY errors DESC, warnings DESC, findings DESC, f.nct_id LIMIT ?""", [TOP_TRIALS])
-    about_no_trial = conn.execute("SELECT count(*) FROM quality_findings WHERE nct_id IS NULL").fetchone()[0]
+    about_no_trial = conn.execute("SELECT count(*) FROM quality_findings WHERE nct_id IS NULL").fetchall()[0][0]
     heading = "<h2>The trials with the most findings</h2>"
     if not trials:
         return heading + "<p class=\"note\">No trial has a finding.</p>"
@@ -271,33 +259,20 @@ def _top_trials(conn: duckdb.DuckDBPyConnection, redaction: ContactRedaction | N
 
 def _findings_of(conn: duckdb.DuckDBPyConnection, nct_ids: list[str],
                  redaction: ContactRedaction | None) -> dict[str, list[_Finding]]:
-    columns = _finding_columns(conn)
-    line = _LINE_COLUMN if _LINE_COLUMN in columns else "NULL"
-    record_path = _RECORD_PATH_COLUMN if _RECORD_PATH_COLUMN in columns else "NULL"
     table = conn.sql(f"""
-        SELECT check_name, category, severity, nct_id, source_file, field, observed, message,
-               CAST({line} AS BIGINT) AS line, CAST({record_path} AS VARCHAR) AS record_path
+        SELECT check_name, category, severity, nct_id, source_file, field, observed, message, line, record_path
         FROM (SELECT *, row_number() OVER (PARTITION BY nct_id ORDER BY {_SEVERITY_ORDER}, category,
                                            source_file, field, message) AS place
               FROM quality_findings WHERE nct_id IN (SELECT unnest(?)))
         WHERE place <= ? ORDER BY nct_id, place""", params=[nct_ids, FINDINGS_PER_TRIAL]).to_arrow_table()
     if redaction is not None:
-        table = _redacted(table, redaction)
+        table = redact_table("quality_findings", table, redaction)
     by_trial: dict[str, list[_Finding]] = {}
     for row in table.to_pylist():
         by_trial.setdefault(row["nct_id"], []).append(_Finding(
             row["severity"], row["category"], row["field"], row["observed"], row["message"],
             row["source_file"], row["line"], row["record_path"]))
     return by_trial
-
-
-def _redacted(findings: pa.Table, redaction: ContactRedaction) -> pa.Table:
-    """Findings as the published quality_findings shows them (the extra columns kept beside)."""
-    extra = findings.select(["line", "record_path"])
-    redacted = redact_table("quality_findings", findings.drop_columns(["line", "record_path"]), redaction)
-    for name in extra.column_names:
-        redacted = redacted.append_column(extra.field(name), extra.column(name))
-    return redacted
 
 
 def _source_lines(conn: duckdb.DuckDBPyConnection, findings: dict[str, list[_Finding]],
@@ -325,30 +300,10 @@ def _source_lines(conn: duckdb.DuckDBPyConnection, findings: dict[str, list[_Fin
     return quoted
 
 
-_QUOTED_VALUE = re.compile(r"'([^']{3,})'")
-_PARTS = re.compile(r" \| | / |; |\n")
-
-
 def _line_of(lines: list[str], finding: _Finding) -> tuple[int, str] | None:
-    """The finding's line: the one it names, else the first line holding the value it observed.
-
-    An observed value may join several values ("age_range='ALL'; sex='19 Years'",
-    "a | b", a whole criteria block): its quoted values and its parts are
-    looked for too, the longest first, so the line is the most specific one.
-    """
+    """The line the finding names (`quality_findings.line`), where provenance could place it."""
     if finding.line is not None and 1 <= finding.line <= len(lines):
         return finding.line, lines[finding.line - 1]
-    if not finding.observed:
-        return None
-    observed = finding.observed.strip()
-    parts = sorted({*_QUOTED_VALUE.findall(observed), *_PARTS.split(observed)}, key=lambda n: (-len(n), n))
-    needles = [observed, *parts]
-    for needle in (n.strip() for n in needles):
-        if len(needle) < 3:
-            continue
-        for number, text in enumerate(lines, start=1):
-            if needle in text:
-                return number, text
     return None
 
 
@@ -393,7 +348,7 @@ def _quarantined(conn: duckdb.DuckDBPyConnection, redaction: ContactRedaction | 
     table = conn.sql(
         "SELECT source_file, error FROM documents WHERE status = 'QUARANTINED' ORDER BY source_file LIMIT ?",
         params=[LISTED_QUARANTINED]).to_arrow_table()
-    total = conn.execute("SELECT count(*) FROM documents WHERE status = 'QUARANTINED'").fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM documents WHERE status = 'QUARANTINED'").fetchall()[0][0]
     heading = "<h2>Quarantined files</h2>"
     if not total:
         return heading + "<p class=\"note\">No file was quarantined.</p>"
