@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-MANIFEST = "manifest.json"
+from pipeline.publish.parquet import MANIFEST_NAME
+from pipeline.registry.tables import PUBLISHED_TABLES
 
 
 class NotPublishedError(RuntimeError):
@@ -15,14 +16,10 @@ class NotPublishedError(RuntimeError):
 
 
 def read_manifest(publish_dir: Path) -> dict:
-    path = publish_dir / MANIFEST
+    path = publish_dir / MANIFEST_NAME
     if not path.is_file():
         raise NotPublishedError(f"nothing is published in {publish_dir} yet: run `make run` first")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def connect_published(publish_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -32,10 +29,11 @@ def connect_published(publish_dir: Path) -> duckdb.DuckDBPyConnection:
     swapped to each new publication), so they never touch the warehouse and
     work while a run holds its lock.
     """
-    manifest = read_manifest(publish_dir)
+    published = {entry["table"]: entry for entry in read_manifest(publish_dir)["tables"]}
     conn = duckdb.connect()
-    for entry in manifest["tables"]:
-        name = entry["table"]
-        location = publish_dir / Path(entry.get("file") or f"{name}.parquet").name
-        conn.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({_quoted(str(location))})')
+    # Views are made from relations, so neither a path nor a name is ever pasted into SQL,
+    # and only tables the registry declares as published get one.
+    for table in (t for t in PUBLISHED_TABLES if t.name in published):
+        location = publish_dir / Path(published[table.name].get("file") or f"{table.name}.parquet").name
+        conn.read_parquet(str(location)).create_view(table.name)
     return conn
